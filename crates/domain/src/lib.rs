@@ -1,0 +1,14 @@
+//! Pure domain types of dangjian: parsed values (ID-card numbers, names,
+//! paths), roles and their permissions, the audit hash chain and the demo
+//! county generator. Nothing here touches a database, a clock or the network:
+//! callers pass `today` and the data in, and get plain values back.
+
+pub mod audit;
+pub mod demo;
+pub mod error;
+pub mod ids;
+pub mod member;
+pub mod org;
+pub mod role;
+
+pub use error::FieldError;

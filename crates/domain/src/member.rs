@@ -1,0 +1,428 @@
+//! Party members (党员): the ID-card number (GB 11643) parsed once into a
+//! type, phone numbers, masking for display, member categories and the
+//! probation rules (预备期 one year, extendable once by at most one year).
+
+use crate::error::{FieldError, text_field};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+/// Gender as recorded on the ID card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gender {
+    Male,
+    Female,
+}
+
+impl Gender {
+    pub fn code(self) -> &'static str {
+        match self {
+            Gender::Male => "male",
+            Gender::Female => "female",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Gender::Male => "男",
+            Gender::Female => "女",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "male" | "男" => Some(Gender::Male),
+            "female" | "女" => Some(Gender::Female),
+            _ => None,
+        }
+    }
+}
+
+const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const CHECK: [u8; 11] = *b"10X98765432";
+
+/// The GB 11643 check character for the first 17 digits.
+pub fn id_check_char(first17: &[u8]) -> u8 {
+    let sum: u32 = first17
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    CHECK[(sum % 11) as usize]
+}
+
+/// A citizen ID number (公民身份号码) that passed every check: 18 characters,
+/// a real birth date, and the GB 11643 check digit.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct IdCardNo(String);
+
+impl std::fmt::Debug for IdCardNo {
+    // Never print the full number in logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IdCardNo({})", self.masked())
+    }
+}
+
+impl IdCardNo {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        const F: &str = "id_card";
+        let v: String = raw.trim().to_uppercase();
+        if v.is_empty() {
+            return Err(FieldError::new(F, "请填写公民身份号码"));
+        }
+        let b = v.as_bytes();
+        if b.len() != 18 || !v.is_ascii() {
+            return Err(FieldError::new(F, "公民身份号码应为18位"));
+        }
+        if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
+            return Err(FieldError::new(F, "公民身份号码前17位应为数字，最后一位为数字或X"));
+        }
+        if birth_date_of(b).is_none() {
+            return Err(FieldError::new(F, "公民身份号码中的出生日期无效"));
+        }
+        if id_check_char(&b[..17]) != b[17] {
+            return Err(FieldError::new(F, "公民身份号码校验位不正确，请核对"));
+        }
+        Ok(Self(v))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn birth_date(&self) -> Date {
+        birth_date_of(self.0.as_bytes()).expect("checked in parse")
+    }
+
+    /// The 17th digit is odd for men and even for women.
+    pub fn gender(&self) -> Gender {
+        if (self.0.as_bytes()[16] - b'0') % 2 == 1 {
+            Gender::Male
+        } else {
+            Gender::Female
+        }
+    }
+
+    /// Region code and last four characters visible: `360102********1234`.
+    pub fn masked(&self) -> String {
+        mask_id_card(&self.0)
+    }
+
+    /// Checks that the birth date and gender given on a form agree with the number.
+    pub fn check_consistent(&self, birth: Option<Date>, gender: Option<Gender>) -> Result<(), FieldError> {
+        if let Some(b) = birth {
+            if b != self.birth_date() {
+                return Err(FieldError::new("birth_date", "出生日期与公民身份号码不一致"));
+            }
+        }
+        if let Some(g) = gender {
+            if g != self.gender() {
+                return Err(FieldError::new("gender", "性别与公民身份号码不一致"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn birth_date_of(b: &[u8]) -> Option<Date> {
+    let num = |r: std::ops::Range<usize>| -> Option<i16> { std::str::from_utf8(&b[r]).ok()?.parse().ok() };
+    let y = num(6..10)?;
+    let m = num(10..12)?;
+    let d = num(12..14)?;
+    if !(1900..=2100).contains(&y) {
+        return None;
+    }
+    Date::new(y, i8::try_from(m).ok()?, i8::try_from(d).ok()?).ok()
+}
+
+/// Masks an ID number for display: first six and last four visible.
+pub fn mask_id_card(raw: &str) -> String {
+    let chars: Vec<char> = raw.chars().collect();
+    if chars.len() < 10 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
+}
+
+/// A mainland mobile number: 11 digits starting with 1.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PhoneNo(String);
+
+impl std::fmt::Debug for PhoneNo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PhoneNo({})", self.masked())
+    }
+}
+
+impl PhoneNo {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let v: String = raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+        if v.len() != 11 || !v.bytes().all(|b| b.is_ascii_digit()) || !v.starts_with('1') {
+            return Err(FieldError::new("phone", "联系电话应为以1开头的11位手机号码"));
+        }
+        Ok(Self(v))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `138****1234`
+    pub fn masked(&self) -> String {
+        mask_phone(&self.0)
+    }
+}
+
+pub fn mask_phone(raw: &str) -> String {
+    if raw.len() == 11 && raw.is_ascii() {
+        format!("{}****{}", &raw[..3], &raw[7..])
+    } else {
+        "*".repeat(raw.chars().count())
+    }
+}
+
+/// A person's name: 2 to 30 characters (Chinese names, or minority names
+/// with the middle dot).
+pub fn person_name(raw: &str) -> Result<String, FieldError> {
+    let v = text_field("name", "姓名", raw, true, 30)?;
+    if v.chars().count() < 2 {
+        return Err(FieldError::new("name", "姓名至少2个字"));
+    }
+    if v.chars().any(|c| matches!(c, '<' | '>' | '"' | '\'' | '&' | ';' | '=')) {
+        return Err(FieldError::new("name", "姓名不能含有符号"));
+    }
+    Ok(v)
+}
+
+/// Member category (人员类别).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberCategory {
+    /// 正式党员
+    Full,
+    /// 预备党员
+    Probationary,
+}
+
+impl MemberCategory {
+    pub fn code(self) -> &'static str {
+        match self {
+            MemberCategory::Full => "full",
+            MemberCategory::Probationary => "probationary",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            MemberCategory::Full => "正式党员",
+            MemberCategory::Probationary => "预备党员",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "full" | "正式党员" => Some(MemberCategory::Full),
+            "probationary" | "预备党员" => Some(MemberCategory::Probationary),
+            _ => None,
+        }
+    }
+}
+
+/// Minimum age at joining the Party.
+pub const MIN_JOIN_AGE: i16 = 18;
+
+/// Checks the dates of a member against each other and against `today`:
+/// joined at 18 or older, not in the future, full-member date after one year
+/// of probation (at most two with the one extension) for full members.
+pub fn check_member_dates(
+    birth: Date,
+    joined: Date,
+    category: MemberCategory,
+    full_on: Option<Date>,
+    today: Date,
+) -> Result<(), FieldError> {
+    if joined > today {
+        return Err(FieldError::new("joined_on", "入党日期不能晚于今天"));
+    }
+    let adult = birth
+        .checked_add(jiff::Span::new().years(MIN_JOIN_AGE))
+        .unwrap_or(birth);
+    if joined < adult {
+        return Err(FieldError::new("joined_on", "入党时应年满18周岁"));
+    }
+    match (category, full_on) {
+        (MemberCategory::Probationary, Some(_)) => Err(FieldError::new(
+            "full_on",
+            "预备党员不应填写转正日期",
+        )),
+        (MemberCategory::Full, None) => {
+            // Members who joined before the national system recorded 转正日期
+            // may have none; require it only for recent joiners.
+            if joined >= add_years(today, -5) {
+                Err(FieldError::new("full_on", "正式党员请填写转正日期"))
+            } else {
+                Ok(())
+            }
+        }
+        (MemberCategory::Full, Some(full)) => check_full_date(joined, full, today),
+        (MemberCategory::Probationary, None) => {
+            if today > add_years(joined, 2) {
+                Err(FieldError::new(
+                    "category",
+                    "预备期已超过两年（延长后最长两年），请核实转正情况",
+                ))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A full-member date must come one year after joining (two with the one
+/// permitted extension) and not lie in the future.
+pub fn check_full_date(joined: Date, full: Date, today: Date) -> Result<(), FieldError> {
+    if full > today {
+        return Err(FieldError::new("full_on", "转正日期不能晚于今天"));
+    }
+    if full < add_years(joined, 1) {
+        return Err(FieldError::new("full_on", "转正日期应在入党满一年之后"));
+    }
+    if full > add_years(joined, 2) {
+        return Err(FieldError::new(
+            "full_on",
+            "预备期最多延长一次且不超过一年，转正日期不能晚于入党后两年",
+        ));
+    }
+    Ok(())
+}
+
+fn add_years(d: Date, years: i16) -> Date {
+    d.checked_add(jiff::Span::new().years(years)).unwrap_or(d)
+}
+
+/// Age in whole years on `today`.
+pub fn age_on(birth: Date, today: Date) -> i16 {
+    let mut age = today.year() - birth.year();
+    if (today.month(), today.day()) < (birth.month(), birth.day()) {
+        age -= 1;
+    }
+    age
+}
+
+/// Age bands used for filtering member lists.
+pub const AGE_BANDS: [(&str, &str, i16, i16); 5] = [
+    ("lt35", "35岁以下", 0, 34),
+    ("35_45", "35至45岁", 35, 45),
+    ("46_60", "46至60岁", 46, 60),
+    ("61_70", "61至70岁", 61, 70),
+    ("gt70", "70岁以上", 71, 200),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+    use proptest::prelude::*;
+
+    fn make_id(region: &str, birth: &str, seq: &str) -> String {
+        let first = format!("{region}{birth}{seq}");
+        let c = id_check_char(first.as_bytes()) as char;
+        format!("{first}{c}")
+    }
+
+    #[test]
+    fn a_known_valid_number_parses() {
+        // The standard's worked example.
+        let id = IdCardNo::parse("11010519491231002X").unwrap();
+        assert_eq!(id.birth_date(), date(1949, 12, 31));
+        assert_eq!(id.gender(), Gender::Female);
+        assert_eq!(id.masked(), "110105********002X");
+        let lower = IdCardNo::parse(" 11010519491231002x ").unwrap();
+        assert_eq!(lower.as_str(), "11010519491231002X");
+    }
+
+    #[test]
+    fn bad_numbers_are_refused_with_reasons() {
+        let cases = [
+            ("", "请填写"),
+            ("1101051949123100", "18位"),
+            ("11010519491231002Y", "前17位"),
+            ("110105194912310021", "校验位"),
+            ("110105194902300021", "出生日期"),
+            ("１１０１０５１９４９１２３１００２Ｘ", "18位"),
+        ];
+        for (raw, needle) in cases {
+            let err = IdCardNo::parse(raw).unwrap_err();
+            assert_eq!(err.field, "id_card");
+            assert!(err.message.contains(needle), "{raw}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn consistency_with_form_fields() {
+        let id = IdCardNo::parse(&make_id("360102", "19800315", "124")).unwrap();
+        assert_eq!(id.gender(), Gender::Female);
+        assert!(id.check_consistent(Some(date(1980, 3, 15)), Some(Gender::Female)).is_ok());
+        assert_eq!(
+            id.check_consistent(Some(date(1980, 3, 16)), None).unwrap_err().field,
+            "birth_date"
+        );
+        assert_eq!(id.check_consistent(None, Some(Gender::Male)).unwrap_err().field, "gender");
+    }
+
+    #[test]
+    fn masking_hides_the_middle() {
+        assert_eq!(mask_id_card("360102198003151234"), "360102********1234");
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(PhoneNo::parse("138-1234-5678").unwrap().masked(), "138****5678");
+        assert!(PhoneNo::parse("2381234567").is_err());
+    }
+
+    #[test]
+    fn member_dates() {
+        let today = date(2026, 11, 29);
+        let birth = date(1990, 5, 1);
+        assert!(check_member_dates(birth, date(2007, 1, 1), MemberCategory::Full, Some(date(2008, 1, 1)), today).is_err());
+        assert!(check_member_dates(birth, date(2015, 1, 1), MemberCategory::Full, Some(date(2016, 1, 1)), today).is_ok());
+        assert!(check_member_dates(birth, date(2015, 1, 1), MemberCategory::Full, Some(date(2015, 6, 1)), today).is_err());
+        assert!(check_member_dates(birth, date(2015, 1, 1), MemberCategory::Full, Some(date(2017, 6, 1)), today).is_err());
+        assert!(check_member_dates(birth, date(2026, 3, 1), MemberCategory::Probationary, None, today).is_ok());
+        assert!(check_member_dates(birth, date(2023, 3, 1), MemberCategory::Probationary, None, today).is_err());
+        assert!(check_member_dates(birth, date(2027, 3, 1), MemberCategory::Probationary, None, today).is_err());
+        assert_eq!(age_on(birth, date(2026, 4, 30)), 35);
+        assert_eq!(age_on(birth, date(2026, 5, 1)), 36);
+    }
+
+    proptest! {
+        #[test]
+        fn every_generated_number_round_trips(
+            region in 110_000u32..660_000,
+            days in 0i32..40_000,
+            seq in 0u32..1000,
+        ) {
+            let birth = date(1920, 1, 1).checked_add(jiff::Span::new().days(days)).unwrap();
+            let raw = make_id(&format!("{region:06}"), &birth.strftime("%Y%m%d").to_string(), &format!("{seq:03}"));
+            let id = IdCardNo::parse(&raw).unwrap();
+            prop_assert_eq!(id.birth_date(), birth);
+            prop_assert_eq!(id.gender() == Gender::Male, seq % 2 == 1);
+            let masked = id.masked();
+            prop_assert_eq!(masked.len(), 18);
+            prop_assert_eq!(&masked[..6], &raw[..6]);
+            prop_assert_eq!(&masked[14..], &raw[14..]);
+            prop_assert!(masked[6..14].chars().all(|c| c == '*'));
+        }
+
+        #[test]
+        fn a_single_changed_digit_is_caught(pos in 0usize..17, delta in 1u8..10) {
+            let raw = make_id("360102", "19800315", "123");
+            let mut bytes = raw.into_bytes();
+            bytes[pos] = b'0' + (bytes[pos] - b'0' + delta) % 10;
+            let changed = String::from_utf8(bytes).unwrap();
+            prop_assert!(IdCardNo::parse(&changed).is_err());
+        }
+
+        #[test]
+        fn parsing_never_panics(s in "\\PC{0,40}") {
+            let _ = IdCardNo::parse(&s);
+            let _ = PhoneNo::parse(&s);
+        }
+    }
+}

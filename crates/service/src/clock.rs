@@ -1,0 +1,67 @@
+//! The clock, passed in rather than read globally, so tests can fix "today".
+//! Timestamps are stored as UTC RFC 3339 text with fixed microsecond
+//! precision (so they sort as text); "today" is the date in Asia/Shanghai.
+
+use jiff::{Timestamp, civil::Date, tz::TimeZone};
+
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    System,
+    Fixed(Timestamp),
+}
+
+impl Clock {
+    pub fn now(&self) -> Timestamp {
+        match self {
+            Clock::System => Timestamp::now(),
+            Clock::Fixed(t) => *t,
+        }
+    }
+
+    /// The current time as stored text.
+    pub fn now_text(&self) -> String {
+        format_ts(self.now())
+    }
+
+    /// Today's date in China Standard Time.
+    pub fn today(&self) -> Date {
+        self.now().to_zoned_datetime(shanghai()).date()
+    }
+}
+
+pub fn shanghai() -> TimeZone {
+    TimeZone::get("Asia/Shanghai").unwrap_or(TimeZone::fixed(jiff::tz::offset(8)))
+}
+
+pub fn format_ts(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// A stored timestamp shown in Asia/Shanghai: `2026-11-29 18:05`.
+pub fn display_ts(stored: &str) -> String {
+    stored
+        .parse::<Timestamp>()
+        .map(|t| t.to_zoned_datetime(shanghai()).strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| stored.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_timestamps_have_fixed_width_and_sort() {
+        let a = format_ts("2026-11-29T10:00:00Z".parse().unwrap());
+        let b = format_ts("2026-11-29T10:00:00.5Z".parse().unwrap());
+        assert_eq!(a, "2026-11-29T10:00:00.000000Z");
+        assert_eq!(a.len(), b.len());
+        assert!(a < b);
+        assert_eq!(display_ts(&a), "2026-11-29 18:00");
+    }
+
+    #[test]
+    fn today_is_in_shanghai() {
+        let c = Clock::Fixed("2026-11-29T17:00:00Z".parse().unwrap());
+        assert_eq!(c.today(), jiff::civil::date(2026, 11, 30));
+    }
+}

@@ -1,0 +1,39 @@
+//! Use cases of dangjian, shared by the web pages, the JSON API and the CLI.
+//! Every function here takes the acting user, checks the permission and the
+//! organization scope, parses raw input into domain types, runs one
+//! transaction and appends to the audit log. Adapters stay thin.
+
+pub mod actor;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod crypto;
+pub mod demo;
+pub mod error;
+pub mod members;
+pub mod orgs;
+pub mod users;
+
+pub use actor::Actor;
+pub use clock::Clock;
+pub use crypto::Crypto;
+pub use dangjian_store::{self as store, Engine, Store};
+pub use error::{ServiceError, ServiceResult};
+
+/// Everything a use case needs: the store, the keys and the clock.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Store,
+    pub crypto: Crypto,
+    pub clock: Clock,
+}
+
+impl Services {
+    pub fn new(store: Store, crypto: Crypto) -> Self {
+        Self {
+            store,
+            crypto,
+            clock: Clock::System,
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! The only place with SQL. One query set serves SQLite and PostgreSQL
+//! through sqlx's `Any` driver (see DEPENDENCIES.md for the portable subset
+//! the queries keep to); the few engine differences live in this file.
+//!
+//! Functions take `&mut AnyConnection`, so the service decides whether they
+//! run inside a write transaction ([`Store::begin_write`]) or on a pooled
+//! connection for reading. Nothing here checks permissions: that is the
+//! service layer's job.
+
+pub mod audit;
+pub mod member;
+pub mod org;
+pub mod user;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+use std::str::FromStr;
+use std::sync::Arc;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+pub use sqlx::AnyConnection as Conn;
+
+/// Store errors: the three cases callers act on.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("not found")]
+    NotFound,
+    /// A unique or foreign-key constraint refused the write; the constraint
+    /// text lets the service name the field.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Other(#[from] sqlx::Error),
+}
+
+impl DbError {
+    /// Maps constraint violations to [`DbError::Conflict`].
+    pub fn from_sqlx(e: sqlx::Error) -> Self {
+        if let sqlx::Error::RowNotFound = e {
+            return DbError::NotFound;
+        }
+        if let Some(db) = e.as_database_error() {
+            if db.is_unique_violation() || db.is_foreign_key_violation() {
+                return DbError::Conflict(db.message().to_owned());
+            }
+        }
+        DbError::Other(e)
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// Which engine a URL chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The connection pool, plus the lock that serializes writers.
+///
+/// Writers are serialized in-process because every write appends to the
+/// hash-chained audit log, whose next row depends on the last; SQLite has
+/// one writer anyway. On PostgreSQL a transaction-scoped advisory lock
+/// extends the guarantee across processes.
+#[derive(Clone)]
+pub struct Store {
+    pub pool: AnyPool,
+    pub engine: Engine,
+    write_lock: Arc<Mutex<()>>,
+}
+
+/// A write transaction holding the writer lock until commit or drop.
+pub struct WriteTx {
+    pub tx: sqlx::Transaction<'static, sqlx::Any>,
+    _guard: OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    pub async fn commit(self) -> DbResult<()> {
+        self.tx.commit().await.map_err(DbError::from_sqlx)
+    }
+}
+
+const PG_WRITE_LOCK_KEY: i64 = 0x6461_6e67_6a69_616e; // "dangjian"
+
+impl Store {
+    /// Connects to `url` (`sqlite://path` or `postgres://…`), creating the
+    /// SQLite file if missing, and runs the migrations.
+    pub async fn connect(url: &str) -> DbResult<Self> {
+        sqlx::any::install_default_drivers();
+        let engine = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Engine::Postgres
+        } else if url.starts_with("sqlite:") {
+            Engine::Sqlite
+        } else {
+            return Err(DbError::Other(sqlx::Error::Configuration(
+                format!("数据库地址应以 sqlite:// 或 postgres:// 开头：{url}").into(),
+            )));
+        };
+        let url = match engine {
+            Engine::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
+            _ => url.to_owned(),
+        };
+        let opts = AnyConnectOptions::from_str(&url)?;
+        let pool_opts = AnyPoolOptions::new().max_connections(match engine {
+            Engine::Sqlite => 8,
+            Engine::Postgres => 16,
+        });
+        let pool = if engine == Engine::Sqlite {
+            pool_opts
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        // WAL: readers never block the writer. FULL: a
+                        // commit is on disk before it is acknowledged, so a
+                        // kill loses nothing committed.
+                        conn.execute("PRAGMA journal_mode=WAL").await?;
+                        conn.execute("PRAGMA synchronous=FULL").await?;
+                        conn.execute("PRAGMA foreign_keys=ON").await?;
+                        conn.execute("PRAGMA busy_timeout=10000").await?;
+                        Ok(())
+                    })
+                })
+                .connect_with(opts)
+                .await?
+        } else {
+            pool_opts.connect_with(opts).await?
+        };
+        let store = Self {
+            pool,
+            engine,
+            write_lock: Arc::new(Mutex::new(())),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> DbResult<()> {
+        let migrator = match self.engine {
+            Engine::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Engine::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| DbError::Other(e.into()))
+    }
+
+    /// A pooled connection for reads.
+    pub async fn read(&self) -> DbResult<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Begins a write transaction, holding the writer lock.
+    pub async fn begin_write(&self) -> DbResult<WriteTx> {
+        let guard = self.write_lock.clone().lock_owned().await;
+        let mut tx = self.pool.begin().await?;
+        if self.engine == Engine::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(PG_WRITE_LOCK_KEY)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(WriteTx { tx, _guard: guard })
+    }
+
+    /// True when the database answers.
+    pub async fn ping(&self) -> bool {
+        match self.pool.acquire().await {
+            Ok(mut c) => c.ping().await.is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Numbered placeholders `$from, $from+1, …` for an `IN (…)` list; the
+/// values are bound by the caller (never formatted into the SQL).
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Marks a query string built in this crate as safe: the dynamic parts are
+/// fixed column lists and numbered placeholders, never input values (those
+/// are always bound).
+pub(crate) fn dynamic(sql: String) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(sql)
+}

@@ -1,0 +1,2 @@
+//! placeholder
+pub fn router() -> axum::Router<crate::AppState> { axum::Router::new() }

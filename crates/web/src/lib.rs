@@ -1,0 +1,67 @@
+//! HTTP adapters: the Chinese server-rendered pages, the JSON API under
+//! `/api/v1`, sessions, CSRF checks and security headers. Handlers are thin:
+//! extract, call a service use case, render. Nothing here writes SQL or
+//! decides who may see what; the service layer does.
+
+pub mod api;
+pub mod assets;
+pub mod audit_pages;
+pub mod auth;
+pub mod error;
+pub mod layout;
+pub mod members;
+pub mod orgs;
+pub mod users;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::Redirect;
+use axum::routing::get;
+use dangjian_service::Services;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub svc: Services,
+}
+
+/// Largest request body accepted (forms and JSON); larger ones get 413.
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+
+/// The whole application; `serve` binds it and tests drive it.
+pub fn app(state: AppState) -> Router {
+    let csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+               object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/orgs") }))
+        .route("/healthz", get(healthz))
+        .merge(auth::router())
+        .merge(orgs::router())
+        .merge(members::router())
+        .merge(users::router())
+        .merge(audit_pages::router())
+        .merge(assets::router())
+        .nest("/api/v1", api::router())
+        .fallback(error::not_found)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        ))
+        .with_state(state)
+}
+
+async fn healthz(axum::extract::State(st): axum::extract::State<AppState>) -> (axum::http::StatusCode, &'static str) {
+    if st.svc.store.ping().await {
+        (axum::http::StatusCode::OK, "ok")
+    } else {
+        (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    }
+}
