@@ -1,1 +1,103 @@
-fn main() {}
+//! The `dangjian` binary: parses the command line and hands over to the
+//! commands in `commands.rs`. Configuration is one typed struct (clap,
+//! flags and environment variables); nothing global.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// 党建工作平台 — county Party-building platform.
+#[derive(Parser, Debug)]
+#[command(name = "dangjian", version, about = "党建工作平台：组织、党员、账号与审计", long_about = None)]
+pub struct Cli {
+    /// Database URL: sqlite://PATH (default) or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "DANGJIAN_DATABASE_URL", default_value = "sqlite://data/dangjian.db")]
+    pub database: String,
+
+    /// Key file for the encryption of sensitive fields (created with mode 0600
+    /// on first start). DANGJIAN_KEY (128 hex characters) takes precedence.
+    #[arg(long, global = true, env = "DANGJIAN_KEY_FILE", default_value = "data/dangjian.key")]
+    pub key_file: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web pages and the JSON API.
+    Serve(ServeArgs),
+    /// Fill an empty database with a generated demo county, print the demo
+    /// accounts, and serve it.
+    Demo(DemoArgs),
+    /// Create the first county organization and its administrator account.
+    Init(InitArgs),
+    /// Audit-log commands.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "DANGJIAN_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Seed of the generator: the same seed gives the same county.
+    #[arg(long, default_value_t = 20_261_129)]
+    pub seed: u64,
+    /// Multiply the county (scale 100 ≈ 200,000 organizations, 3 million members).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub scale: u32,
+    /// Password of every demo account (at least 8 characters, letters and digits).
+    #[arg(long, env = "DANGJIAN_DEMO_PASSWORD", default_value = "demo2026")]
+    pub demo_password: String,
+    /// Load the data and exit instead of serving.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct InitArgs {
+    /// Name of the county committee, e.g. 中共某某县委员会.
+    #[arg(long)]
+    pub county: String,
+    /// Username of the county administrator.
+    #[arg(long, default_value = "admin")]
+    pub admin: String,
+    /// Password of the county administrator.
+    #[arg(long, env = "DANGJIAN_ADMIN_PASSWORD")]
+    pub password: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Check the hash chain of the audit log; prints OK or the first broken row.
+    Verify,
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match rt.block_on(commands::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

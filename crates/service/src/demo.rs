@@ -1,1 +1,204 @@
-//! placeholder
+//! Loads a generated demo county (`dangjian_domain::demo`) into an empty
+//! database: organizations with their paths and roll-ups computed here,
+//! members with their identity encrypted, committee terms, and one account
+//! per role. One transaction, so a failed load leaves nothing behind.
+
+use crate::error::{ServiceError, ServiceResult};
+use crate::{Services, audit, users};
+use dangjian_domain::demo::DemoCounty;
+use dangjian_domain::member::{MemberCategory, mask_phone};
+use dangjian_domain::org::{OrgKind, default_term_years, term_due_date};
+use dangjian_domain::role::Role;
+use dangjian_store::bulk::{self, BulkMember, BulkOrg};
+use dangjian_store::member::MemberFields;
+use serde_json::json;
+
+/// A demo login: username, role, the organization it is bound to.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub role: Role,
+    pub org_name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoSummary {
+    pub orgs: usize,
+    pub members: usize,
+    pub accounts: Vec<DemoAccount>,
+}
+
+/// True when the database holds no organization yet.
+pub async fn is_empty(svc: &Services) -> ServiceResult<bool> {
+    let mut conn = svc.store.read().await?;
+    Ok(bulk::org_count(&mut conn).await? == 0)
+}
+
+/// Loads `county`; `progress(done, total)` is called as member batches are
+/// prepared, for a progress bar.
+pub async fn load(svc: &Services, county: &DemoCounty, password: &str, progress: &(dyn Fn(u64, u64) + Sync)) -> ServiceResult<DemoSummary> {
+    users::check_password("demo_password", password)?;
+    if !is_empty(svc).await? {
+        return Err(ServiceError::field("database", "数据库中已有组织数据，演示数据只能载入空数据库"));
+    }
+    let now = svc.clock.now_text();
+    let n = county.orgs.len();
+    // Ids are positions + 1; parents precede children, so paths build in one pass.
+    let mut paths: Vec<String> = Vec::with_capacity(n);
+    let mut depths: Vec<i64> = Vec::with_capacity(n);
+    for (i, o) in county.orgs.iter().enumerate() {
+        let id = i as i64 + 1;
+        match o.parent {
+            Some(p) => {
+                paths.push(format!("{}{id}/", paths[p]));
+                depths.push(depths[p] + 1);
+            }
+            None => {
+                paths.push(format!("/{id}/"));
+                depths.push(0);
+            }
+        }
+    }
+    // Roll-ups: direct counts, then added up from the leaves (children come after parents).
+    let mut sub = vec![[0i64; 4]; n];
+    for m in &county.members {
+        sub[m.org][1] += 1;
+        if m.category == MemberCategory::Full {
+            sub[m.org][2] += 1;
+        } else {
+            sub[m.org][3] += 1;
+        }
+    }
+    for i in (0..n).rev() {
+        if let Some(p) = county.orgs[i].parent {
+            let child = sub[i];
+            sub[p][0] += child[0] + 1;
+            for k in 1..4 {
+                sub[p][k] += child[k];
+            }
+        }
+    }
+    let orgs: Vec<BulkOrg> = county
+        .orgs
+        .iter()
+        .enumerate()
+        .map(|(i, o)| BulkOrg {
+            id: i as i64 + 1,
+            parent_id: o.parent.map(|p| p as i64 + 1),
+            path: paths[i].clone(),
+            depth: depths[i],
+            name: o.name.clone(),
+            kind: o.kind.code().to_owned(),
+            sector: o.sector.code().to_owned(),
+            secretary_name: o.secretary_name.clone().unwrap_or_default(),
+            secretary_vacant_since: o.secretary_vacant_since.map(|d| d.to_string()),
+            unit_name: o.unit_name.clone(),
+            population: o.population,
+            sub_orgs: sub[i][0],
+            sub_members: sub[i][1],
+            sub_full: sub[i][2],
+            sub_probationary: sub[i][3],
+        })
+        .collect();
+    let terms: Vec<(i64, String, String)> = county
+        .orgs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| {
+            o.term_start.map(|s| {
+                let due = term_due_date(s, default_term_years(o.kind, o.sector));
+                (i as i64 + 1, s.to_string(), due.to_string())
+            })
+        })
+        .collect();
+
+    let total = county.members.len() as u64;
+    let mut members = Vec::with_capacity(county.members.len());
+    for (k, m) in county.members.iter().enumerate() {
+        members.push(BulkMember {
+            org_id: m.org as i64 + 1,
+            org_path: paths[m.org].clone(),
+            fields: MemberFields {
+                name: m.name.clone(),
+                gender: m.gender.code().to_owned(),
+                birth_date: m.birth_date.to_string(),
+                ethnicity: m.ethnicity.clone(),
+                education: m.education.clone(),
+                category: m.category.code().to_owned(),
+                joined_on: m.joined_on.to_string(),
+                full_on: m.full_on.map(|d| d.to_string()),
+                probation_extended: false,
+                post: m.post.clone(),
+                address: m.address.clone(),
+                id_card_enc: svc.crypto.encrypt(&m.id_card),
+                id_card_hmac: svc.crypto.mac("id_card", &m.id_card),
+                id_card_masked: dangjian_domain::member::mask_id_card(&m.id_card),
+                phone_enc: m.phone.as_deref().map(|p| svc.crypto.encrypt(p)),
+                phone_masked: m.phone.as_deref().map(mask_phone).unwrap_or_default(),
+            },
+        });
+        if k % 5_000 == 0 {
+            progress(k as u64, total);
+        }
+    }
+    progress(total, total);
+
+    let mut tx = svc.store.begin_write().await?;
+    bulk::insert_orgs(tx.conn(), &orgs, &now).await?;
+    bulk::insert_terms(tx.conn(), &terms, &now).await?;
+    bulk::insert_members(tx.conn(), &members, &now).await?;
+    bulk::reset_sequences(tx.conn(), svc.store.engine).await?;
+    audit::append(tx.conn(), &svc.clock, "system", "demo.generate", "county", &paths[0], &json!({"county": county.county_name, "orgs": n, "members": members.len()})).await?;
+    tx.commit().await?;
+
+    let accounts = create_accounts(svc, county, password).await?;
+    Ok(DemoSummary { orgs: n, members: members.len(), accounts })
+}
+
+/// One account per role: county-level roles at the root, a township
+/// administrator at the first township, a branch secretary at a village
+/// branch of that township.
+async fn create_accounts(svc: &Services, county: &DemoCounty, password: &str) -> ServiceResult<Vec<DemoAccount>> {
+    let township = county
+        .orgs
+        .iter()
+        .position(|o| o.parent == Some(0) && o.kind == OrgKind::Committee && o.sector == dangjian_domain::org::Sector::Rural)
+        .unwrap_or(0);
+    let mut has_members = vec![false; county.orgs.len()];
+    for m in &county.members {
+        has_members[m.org] = true;
+    }
+    let branch = county
+        .orgs
+        .iter()
+        .enumerate()
+        .position(|(i, o)| o.kind == OrgKind::Branch && has_members[i] && is_below(county, i, township))
+        .or_else(|| county.orgs.iter().position(|o| o.kind == OrgKind::Branch))
+        .unwrap_or(0);
+    let plan: [(&'static str, &str, Role, usize); 8] = [
+        ("county_admin", "县委组织部管理员", Role::CountyAdmin, 0),
+        ("town_admin", "乡镇党委管理员", Role::UnitAdmin, township),
+        ("branch_secretary", "支部书记", Role::BranchSecretary, branch),
+        ("discipline", "县纪委监委", Role::Discipline, 0),
+        ("leader", "县领导", Role::Leader, 0),
+        ("sysadmin", "系统管理员", Role::SystemAdmin, 0),
+        ("secadmin", "安全管理员", Role::SecurityAdmin, 0),
+        ("auditor", "审计管理员", Role::AuditAdmin, 0),
+    ];
+    let mut out = Vec::new();
+    for (username, display, role, org) in plan {
+        users::bootstrap(svc, username, display, role, org as i64 + 1, password).await?;
+        out.push(DemoAccount { username, role, org_name: county.orgs[org].name.clone() });
+    }
+    Ok(out)
+}
+
+fn is_below(county: &DemoCounty, mut i: usize, ancestor: usize) -> bool {
+    while let Some(p) = county.orgs[i].parent {
+        if p == ancestor {
+            return true;
+        }
+        i = p;
+    }
+    false
+}

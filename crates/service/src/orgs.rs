@@ -265,3 +265,24 @@ pub async fn start_term(svc: &Services, actor: &Actor, id: i64, start: &str) -> 
     tx.commit().await?;
     Ok(())
 }
+
+/// Creates the root organization (the county committee) of a new
+/// installation; there is no acting user yet.
+pub async fn create_root(svc: &Services, name: &str) -> ServiceResult<i64> {
+    let name = OrgName::parse(name)?;
+    let now = svc.clock.now_text();
+    let details = OrgDetails {
+        name: name.into_string(),
+        kind: OrgKind::Committee.code().to_owned(),
+        sector: Sector::Government.code().to_owned(),
+        secretary_name: String::new(),
+        secretary_vacant_since: None,
+        unit_name: String::new(),
+        population: None,
+    };
+    let mut tx = svc.store.begin_write().await?;
+    let org = db::insert_org(tx.conn(), None, &details, &now).await?;
+    audit::append(tx.conn(), &svc.clock, "system", "org.create", &format!("org:{}", org.id), &org.path, &json!({"after": {"name": org.name}})).await?;
+    tx.commit().await?;
+    Ok(org.id)
+}

@@ -8,6 +8,7 @@
 //! service layer's job.
 
 pub mod audit;
+pub mod bulk;
 pub mod member;
 pub mod org;
 pub mod user;

@@ -198,7 +198,7 @@ pub async fn move_subtree(conn: &mut AnyConnection, org: &OrgRow, new_parent: &O
     // substr is 1-based on both engines: keep what follows the old prefix.
     let tail_from = old_path.len() as i64 + 1;
     sqlx::query(
-        "UPDATE orgs SET path = $1 || substr(path, $2), depth = depth + $3, updated_at = $4 \
+        "UPDATE orgs SET path = $1 || substr(path, CAST($2 AS INTEGER)), depth = depth + $3, updated_at = $4 \
          WHERE path >= $5 AND path < $6",
     )
     .bind(&new_path)
@@ -210,7 +210,7 @@ pub async fn move_subtree(conn: &mut AnyConnection, org: &OrgRow, new_parent: &O
     .execute(&mut *conn)
     .await
     .map_err(DbError::from_sqlx)?;
-    sqlx::query("UPDATE members SET org_path = $1 || substr(org_path, $2) WHERE org_path >= $3 AND org_path < $4")
+    sqlx::query("UPDATE members SET org_path = $1 || substr(org_path, CAST($2 AS INTEGER)) WHERE org_path >= $3 AND org_path < $4")
         .bind(&new_path)
         .bind(tail_from)
         .bind(old_path)

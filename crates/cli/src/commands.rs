@@ -1,0 +1,136 @@
+//! The commands behind the CLI: open the store and keys, then serve, load
+//! the demo county, initialize, or verify the audit log.
+
+use crate::{AuditCommand, Cli, Command, DemoArgs, InitArgs, ServeArgs};
+use anyhow::{Context, Result, bail};
+use dangjian_domain::demo::{DemoOptions, generate};
+use dangjian_service::audit::Verification;
+use dangjian_service::{Crypto, Services, Store};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::process::ExitCode;
+
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    let svc = open(&cli).await?;
+    match cli.command {
+        Command::Serve(args) => serve(svc, &args).await,
+        Command::Demo(args) => demo(svc, &args).await,
+        Command::Init(args) => init(&svc, &args).await,
+        Command::Audit { command: AuditCommand::Verify } => verify(&svc).await,
+    }
+}
+
+async fn open(cli: &Cli) -> Result<Services> {
+    if let Some(path) = cli.database.strip_prefix("sqlite://") {
+        let file = path.split('?').next().unwrap_or(path);
+        if let Some(dir) = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("无法创建数据目录 {}", dir.display()))?;
+        }
+    }
+    let store = Store::connect(&cli.database).await.with_context(|| format!("无法打开数据库 {}", redact(&cli.database)))?;
+    let crypto = match std::env::var("DANGJIAN_KEY") {
+        Ok(hex) if !hex.trim().is_empty() => Crypto::from_hex(&hex).context("环境变量 DANGJIAN_KEY 无效")?,
+        _ => Crypto::load_or_create(&cli.key_file).context("无法读取或创建密钥文件")?,
+    };
+    Ok(Services::new(store, crypto))
+}
+
+/// Hides a password in a database URL for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn serve(svc: Services, args: &ServeArgs) -> Result<ExitCode> {
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("无法监听 {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    println!("党建工作平台已启动：http://{addr}/");
+    let app = dangjian_web::app(dangjian_web::AppState { svc: svc.clone() });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    svc.store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn demo(svc: Services, args: &DemoArgs) -> Result<ExitCode> {
+    if dangjian_service::demo::is_empty(&svc).await? {
+        let started = std::time::Instant::now();
+        let county = generate(&DemoOptions { seed: args.seed, scale: args.scale, today: svc.clock.today() });
+        println!(
+            "生成演示县：{}，{} 个党组织，{} 名党员（种子 {}，规模 {}）",
+            county.county_name,
+            county.orgs.len(),
+            county.members.len(),
+            args.seed,
+            args.scale
+        );
+        let bar = ProgressBar::new(county.members.len() as u64);
+        bar.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len}").expect("valid template").progress_chars("=> "));
+        bar.set_message("加密并写入党员");
+        let summary = dangjian_service::demo::load(&svc, &county, &args.demo_password, &|done, _| bar.set_position(done))
+            .await
+            .map_err(|e| anyhow::anyhow!(service_message(&e)))?;
+        bar.finish_and_clear();
+        println!("载入完成，用时 {:.1} 秒。演示账号（密码均为 {}）：", started.elapsed().as_secs_f64(), args.demo_password);
+        for a in &summary.accounts {
+            println!("  {:<18} {:<10} {}", a.username, a.role.label(), a.org_name);
+        }
+    } else {
+        println!("数据库已有数据，跳过生成演示数据，直接启动。");
+    }
+    if args.no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    serve(svc, &args.serve).await
+}
+
+async fn init(svc: &Services, args: &InitArgs) -> Result<ExitCode> {
+    if !dangjian_service::demo::is_empty(svc).await? {
+        bail!("数据库中已有组织，不能重复初始化");
+    }
+    let id = dangjian_service::orgs::create_root(svc, &args.county).await.map_err(|e| anyhow::anyhow!(service_message(&e)))?;
+    dangjian_service::users::bootstrap(svc, &args.admin, "县级管理员", dangjian_domain::role::Role::CountyAdmin, id, &args.password)
+        .await
+        .map_err(|e| anyhow::anyhow!(service_message(&e)))?;
+    println!("已创建 {}（编号 {id}）和县级管理员账号 {}", args.county, args.admin);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn verify(svc: &Services) -> Result<ExitCode> {
+    match dangjian_service::audit::verify(svc).await.map_err(|e| anyhow::anyhow!(service_message(&e)))? {
+        Verification::Ok { rows } => {
+            println!("OK: {rows} rows, hash chain intact");
+            Ok(ExitCode::SUCCESS)
+        }
+        Verification::Broken(b) => {
+            match b {
+                dangjian_domain::audit::ChainBreak::BadLink { id } => {
+                    println!("BROKEN at row {id}: its link does not match the previous row (a row was removed or altered)");
+                }
+                dangjian_domain::audit::ChainBreak::BadHash { id } => {
+                    println!("BROKEN at row {id}: its content does not match its hash (the row was altered)");
+                }
+            }
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+fn service_message(e: &dangjian_service::ServiceError) -> String {
+    match e {
+        dangjian_service::ServiceError::Invalid(fields) => fields.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"),
+        other => other.to_string(),
+    }
+}

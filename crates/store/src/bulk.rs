@@ -1,0 +1,165 @@
+//! Bulk loading for the demo county and benchmarks: multi-row INSERTs with
+//! explicit ids (the caller computed the paths and roll-ups), then the
+//! PostgreSQL identity sequences are moved past the loaded ids.
+
+use crate::{DbError, DbResult, Engine, dynamic};
+use sqlx::AnyConnection;
+
+/// An organization row with its id, path and roll-ups precomputed.
+#[derive(Debug, Clone)]
+pub struct BulkOrg {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub path: String,
+    pub depth: i64,
+    pub name: String,
+    pub kind: String,
+    pub sector: String,
+    pub secretary_name: String,
+    pub secretary_vacant_since: Option<String>,
+    pub unit_name: String,
+    pub population: Option<i64>,
+    pub sub_orgs: i64,
+    pub sub_members: i64,
+    pub sub_full: i64,
+    pub sub_probationary: i64,
+}
+
+/// Rows per statement: below SQLite's 32,766 bound variables for the
+/// widest table (members, 21 columns).
+const BATCH: usize = 500;
+
+fn values(cols: usize, rows: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&(r * cols + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+pub async fn insert_orgs(conn: &mut AnyConnection, rows: &[BulkOrg], now: &str) -> DbResult<()> {
+    for chunk in rows.chunks(BATCH) {
+        let sql = format!(
+            "INSERT INTO orgs (id, parent_id, path, depth, name, kind, sector, secretary_name, secretary_vacant_since, \
+             unit_name, population, sub_orgs, sub_members, sub_full, sub_probationary, status, created_at, updated_at) VALUES {}",
+            values(18, chunk.len())
+        );
+        let mut q = sqlx::query(dynamic(sql));
+        for o in chunk {
+            q = q
+                .bind(o.id)
+                .bind(o.parent_id)
+                .bind(&o.path)
+                .bind(o.depth)
+                .bind(&o.name)
+                .bind(&o.kind)
+                .bind(&o.sector)
+                .bind(&o.secretary_name)
+                .bind(o.secretary_vacant_since.clone())
+                .bind(&o.unit_name)
+                .bind(o.population)
+                .bind(o.sub_orgs)
+                .bind(o.sub_members)
+                .bind(o.sub_full)
+                .bind(o.sub_probationary)
+                .bind("active")
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await.map_err(DbError::from_sqlx)?;
+    }
+    Ok(())
+}
+
+/// A member row ready to insert (identity already encrypted).
+#[derive(Debug, Clone)]
+pub struct BulkMember {
+    pub org_id: i64,
+    pub org_path: String,
+    pub fields: crate::member::MemberFields,
+}
+
+pub async fn insert_members(conn: &mut AnyConnection, rows: &[BulkMember], now: &str) -> DbResult<()> {
+    for chunk in rows.chunks(BATCH) {
+        let sql = format!(
+            "INSERT INTO members (org_id, org_path, name, gender, birth_date, ethnicity, education, category, joined_on, \
+             full_on, probation_extended, post, address, id_card_enc, id_card_hmac, id_card_masked, phone_enc, \
+             phone_masked, status, created_at, updated_at) VALUES {}",
+            values(21, chunk.len())
+        );
+        let mut q = sqlx::query(dynamic(sql));
+        for m in chunk {
+            let f = &m.fields;
+            q = q
+                .bind(m.org_id)
+                .bind(&m.org_path)
+                .bind(&f.name)
+                .bind(&f.gender)
+                .bind(&f.birth_date)
+                .bind(&f.ethnicity)
+                .bind(&f.education)
+                .bind(&f.category)
+                .bind(&f.joined_on)
+                .bind(f.full_on.clone())
+                .bind(i64::from(f.probation_extended))
+                .bind(&f.post)
+                .bind(&f.address)
+                .bind(&f.id_card_enc)
+                .bind(&f.id_card_hmac)
+                .bind(&f.id_card_masked)
+                .bind(f.phone_enc.clone())
+                .bind(&f.phone_masked)
+                .bind("active")
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await.map_err(DbError::from_sqlx)?;
+    }
+    Ok(())
+}
+
+/// (org id, start, due)
+pub async fn insert_terms(conn: &mut AnyConnection, rows: &[(i64, String, String)], now: &str) -> DbResult<()> {
+    for chunk in rows.chunks(BATCH) {
+        let sql = format!(
+            "INSERT INTO org_terms (org_id, start_date, due_date, created_at) VALUES {}",
+            values(4, chunk.len())
+        );
+        let mut q = sqlx::query(dynamic(sql));
+        for (org, start, due) in chunk {
+            q = q.bind(*org).bind(start).bind(due).bind(now);
+        }
+        q.execute(&mut *conn).await.map_err(DbError::from_sqlx)?;
+    }
+    Ok(())
+}
+
+/// After explicit-id inserts, PostgreSQL's identity sequences must move
+/// past the largest id; SQLite's rowid needs nothing.
+pub async fn reset_sequences(conn: &mut AnyConnection, engine: Engine) -> DbResult<()> {
+    if engine == Engine::Postgres {
+        for table in ["orgs", "members", "org_terms"] {
+            let sql = format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            );
+            sqlx::query(dynamic(sql)).execute(&mut *conn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Number of organizations (to tell an empty database).
+pub async fn org_count(conn: &mut AnyConnection) -> DbResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(&mut *conn).await?)
+}
