@@ -15,20 +15,30 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve(args) => serve(svc, &args).await,
         Command::Demo(args) => demo(svc, &args).await,
         Command::Init(args) => init(&svc, &args).await,
-        Command::Audit { command: AuditCommand::Verify } => verify(&svc).await,
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => verify(&svc).await,
     }
 }
 
 async fn open(cli: &Cli) -> Result<Services> {
     if let Some(path) = cli.database.strip_prefix("sqlite://") {
         let file = path.split('?').next().unwrap_or(path);
-        if let Some(dir) = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("无法创建数据目录 {}", dir.display()))?;
+        if let Some(dir) = std::path::Path::new(file)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("无法创建数据目录 {}", dir.display()))?;
         }
     }
-    let store = Store::connect(&cli.database).await.with_context(|| format!("无法打开数据库 {}", redact(&cli.database)))?;
+    let store = Store::connect(&cli.database)
+        .await
+        .with_context(|| format!("无法打开数据库 {}", redact(&cli.database)))?;
     let crypto = match std::env::var("DANGJIAN_KEY") {
-        Ok(hex) if !hex.trim().is_empty() => Crypto::from_hex(&hex).context("环境变量 DANGJIAN_KEY 无效")?,
+        Ok(hex) if !hex.trim().is_empty() => {
+            Crypto::from_hex(&hex).context("环境变量 DANGJIAN_KEY 无效")?
+        }
         _ => Crypto::load_or_create(&cli.key_file).context("无法读取或创建密钥文件")?,
     };
     Ok(Services::new(store, crypto))
@@ -67,7 +77,11 @@ async fn serve(svc: Services, args: &ServeArgs) -> Result<ExitCode> {
 async fn demo(svc: Services, args: &DemoArgs) -> Result<ExitCode> {
     if dangjian_service::demo::is_empty(&svc).await? {
         let started = std::time::Instant::now();
-        let county = generate(&DemoOptions { seed: args.seed, scale: args.scale, today: svc.clock.today() });
+        let county = generate(&DemoOptions {
+            seed: args.seed,
+            scale: args.scale,
+            today: svc.clock.today(),
+        });
         println!(
             "生成演示县：{}，{} 个党组织，{} 名党员（种子 {}，规模 {}）",
             county.county_name,
@@ -77,13 +91,24 @@ async fn demo(svc: Services, args: &DemoArgs) -> Result<ExitCode> {
             args.scale
         );
         let bar = ProgressBar::new(county.members.len() as u64);
-        bar.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len}").expect("valid template").progress_chars("=> "));
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
         bar.set_message("加密并写入党员");
-        let summary = dangjian_service::demo::load(&svc, &county, &args.demo_password, &|done, _| bar.set_position(done))
+        let summary =
+            dangjian_service::demo::load(&svc, &county, &args.demo_password, &|done, _| {
+                bar.set_position(done);
+            })
             .await
             .map_err(|e| anyhow::anyhow!(service_message(&e)))?;
         bar.finish_and_clear();
-        println!("载入完成，用时 {:.1} 秒。演示账号（密码均为 {}）：", started.elapsed().as_secs_f64(), args.demo_password);
+        println!(
+            "载入完成，用时 {:.1} 秒。演示账号（密码均为 {}）：",
+            started.elapsed().as_secs_f64(),
+            args.demo_password
+        );
         for a in &summary.accounts {
             println!("  {:<18} {:<10} {}", a.username, a.role.label(), a.org_name);
         }
@@ -100,16 +125,31 @@ async fn init(svc: &Services, args: &InitArgs) -> Result<ExitCode> {
     if !dangjian_service::demo::is_empty(svc).await? {
         bail!("数据库中已有组织，不能重复初始化");
     }
-    let id = dangjian_service::orgs::create_root(svc, &args.county).await.map_err(|e| anyhow::anyhow!(service_message(&e)))?;
-    dangjian_service::users::bootstrap(svc, &args.admin, "县级管理员", dangjian_domain::role::Role::CountyAdmin, id, &args.password)
+    let id = dangjian_service::orgs::create_root(svc, &args.county)
         .await
         .map_err(|e| anyhow::anyhow!(service_message(&e)))?;
-    println!("已创建 {}（编号 {id}）和县级管理员账号 {}", args.county, args.admin);
+    dangjian_service::users::bootstrap(
+        svc,
+        &args.admin,
+        "县级管理员",
+        dangjian_domain::role::Role::CountyAdmin,
+        id,
+        &args.password,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(service_message(&e)))?;
+    println!(
+        "已创建 {}（编号 {id}）和县级管理员账号 {}",
+        args.county, args.admin
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 async fn verify(svc: &Services) -> Result<ExitCode> {
-    match dangjian_service::audit::verify(svc).await.map_err(|e| anyhow::anyhow!(service_message(&e)))? {
+    match dangjian_service::audit::verify(svc)
+        .await
+        .map_err(|e| anyhow::anyhow!(service_message(&e)))?
+    {
         Verification::Ok { rows } => {
             println!("OK: {rows} rows, hash chain intact");
             Ok(ExitCode::SUCCESS)
@@ -117,10 +157,14 @@ async fn verify(svc: &Services) -> Result<ExitCode> {
         Verification::Broken(b) => {
             match b {
                 dangjian_domain::audit::ChainBreak::BadLink { id } => {
-                    println!("BROKEN at row {id}: its link does not match the previous row (a row was removed or altered)");
+                    println!(
+                        "BROKEN at row {id}: its link does not match the previous row (a row was removed or altered)"
+                    );
                 }
                 dangjian_domain::audit::ChainBreak::BadHash { id } => {
-                    println!("BROKEN at row {id}: its content does not match its hash (the row was altered)");
+                    println!(
+                        "BROKEN at row {id}: its content does not match its hash (the row was altered)"
+                    );
                 }
             }
             Ok(ExitCode::from(2))
@@ -130,7 +174,11 @@ async fn verify(svc: &Services) -> Result<ExitCode> {
 
 fn service_message(e: &dangjian_service::ServiceError) -> String {
     match e {
-        dangjian_service::ServiceError::Invalid(fields) => fields.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"),
+        dangjian_service::ServiceError::Invalid(fields) => fields
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("；"),
         other => other.to_string(),
     }
 }

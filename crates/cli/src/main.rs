@@ -12,12 +12,22 @@ use std::path::PathBuf;
 #[command(name = "dangjian", version, about = "党建工作平台：组织、党员、账号与审计", long_about = None)]
 pub struct Cli {
     /// Database URL: sqlite://PATH (default) or postgres://USER@HOST/DB.
-    #[arg(long, global = true, env = "DANGJIAN_DATABASE_URL", default_value = "sqlite://data/dangjian.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "DANGJIAN_DATABASE_URL",
+        default_value = "sqlite://data/dangjian.db"
+    )]
     pub database: String,
 
     /// Key file for the encryption of sensitive fields (created with mode 0600
     /// on first start). DANGJIAN_KEY (128 hex characters) takes precedence.
-    #[arg(long, global = true, env = "DANGJIAN_KEY_FILE", default_value = "data/dangjian.key")]
+    #[arg(
+        long,
+        global = true,
+        env = "DANGJIAN_KEY_FILE",
+        default_value = "data/dangjian.key"
+    )]
     pub key_file: PathBuf,
 
     #[command(subcommand)]
@@ -87,12 +97,16 @@ pub enum AuditCommand {
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match rt.block_on(commands::run(cli)) {
         Ok(code) => code,
         Err(e) => {

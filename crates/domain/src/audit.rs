@@ -98,7 +98,11 @@ mod tests {
                     summary: "{}".into(),
                 };
                 let hash = chain_hash(&prev, &entry);
-                let row = StoredAudit { entry, prev_hash: prev.clone(), hash: hash.clone() };
+                let row = StoredAudit {
+                    entry,
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
                 prev = hash;
                 row
             })
@@ -115,14 +119,20 @@ mod tests {
     fn an_altered_row_is_found() {
         let mut rows = chain(5);
         rows[2].entry.summary = "changed".into();
-        assert_eq!(verify_chain(GENESIS, &rows), Err(ChainBreak::BadHash { id: 3 }));
+        assert_eq!(
+            verify_chain(GENESIS, &rows),
+            Err(ChainBreak::BadHash { id: 3 })
+        );
     }
 
     #[test]
     fn a_removed_row_is_found() {
         let mut rows = chain(5);
         rows.remove(1);
-        assert_eq!(verify_chain(GENESIS, &rows), Err(ChainBreak::BadLink { id: 3 }));
+        assert_eq!(
+            verify_chain(GENESIS, &rows),
+            Err(ChainBreak::BadLink { id: 3 })
+        );
     }
 
     #[test]

@@ -44,19 +44,23 @@ pub fn text_field(
         return Ok(String::new());
     }
     if value.chars().count() > max {
-        return Err(FieldError::new(
-            field,
-            format!("{label}不能超过{max}个字"),
-        ));
+        return Err(FieldError::new(field, format!("{label}不能超过{max}个字")));
     }
     if value.chars().any(char::is_control) {
-        return Err(FieldError::new(field, format!("{label}含有不可见的控制字符")));
+        return Err(FieldError::new(
+            field,
+            format!("{label}含有不可见的控制字符"),
+        ));
     }
     Ok(value.to_owned())
 }
 
 /// Parses a calendar date written as `YYYY-MM-DD`.
-pub fn date_field(field: &'static str, label: &str, raw: &str) -> Result<jiff::civil::Date, FieldError> {
+pub fn date_field(
+    field: &'static str,
+    label: &str,
+    raw: &str,
+) -> Result<jiff::civil::Date, FieldError> {
     let value = raw.trim();
     if value.is_empty() {
         return Err(FieldError::new(field, format!("请填写{label}")));

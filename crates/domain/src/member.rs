@@ -73,7 +73,10 @@ impl IdCardNo {
             return Err(FieldError::new(F, "公民身份号码应为18位"));
         }
         if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
-            return Err(FieldError::new(F, "公民身份号码前17位应为数字，最后一位为数字或X"));
+            return Err(FieldError::new(
+                F,
+                "公民身份号码前17位应为数字，最后一位为数字或X",
+            ));
         }
         if birth_date_of(b).is_none() {
             return Err(FieldError::new(F, "公民身份号码中的出生日期无效"));
@@ -107,23 +110,28 @@ impl IdCardNo {
     }
 
     /// Checks that the birth date and gender given on a form agree with the number.
-    pub fn check_consistent(&self, birth: Option<Date>, gender: Option<Gender>) -> Result<(), FieldError> {
-        if let Some(b) = birth {
-            if b != self.birth_date() {
-                return Err(FieldError::new("birth_date", "出生日期与公民身份号码不一致"));
-            }
+    pub fn check_consistent(
+        &self,
+        birth: Option<Date>,
+        gender: Option<Gender>,
+    ) -> Result<(), FieldError> {
+        if birth.is_some_and(|b| b != self.birth_date()) {
+            return Err(FieldError::new(
+                "birth_date",
+                "出生日期与公民身份号码不一致",
+            ));
         }
-        if let Some(g) = gender {
-            if g != self.gender() {
-                return Err(FieldError::new("gender", "性别与公民身份号码不一致"));
-            }
+        if gender.is_some_and(|g| g != self.gender()) {
+            return Err(FieldError::new("gender", "性别与公民身份号码不一致"));
         }
         Ok(())
     }
 }
 
 fn birth_date_of(b: &[u8]) -> Option<Date> {
-    let num = |r: std::ops::Range<usize>| -> Option<i16> { std::str::from_utf8(&b[r]).ok()?.parse().ok() };
+    let num = |r: std::ops::Range<usize>| -> Option<i16> {
+        std::str::from_utf8(&b[r]).ok()?.parse().ok()
+    };
     let y = num(6..10)?;
     let m = num(10..12)?;
     let d = num(12..14)?;
@@ -158,7 +166,10 @@ impl PhoneNo {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let v: String = raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         if v.len() != 11 || !v.bytes().all(|b| b.is_ascii_digit()) || !v.starts_with('1') {
-            return Err(FieldError::new("phone", "联系电话应为以1开头的11位手机号码"));
+            return Err(FieldError::new(
+                "phone",
+                "联系电话应为以1开头的11位手机号码",
+            ));
         }
         Ok(Self(v))
     }
@@ -188,7 +199,9 @@ pub fn person_name(raw: &str) -> Result<String, FieldError> {
     if v.chars().count() < 2 {
         return Err(FieldError::new("name", "姓名至少2个字"));
     }
-    if v.chars().any(|c| matches!(c, '<' | '>' | '"' | '\'' | '&' | ';' | '=')) {
+    if v.chars()
+        .any(|c| matches!(c, '<' | '>' | '"' | '\'' | '&' | ';' | '='))
+    {
         return Err(FieldError::new("name", "姓名不能含有符号"));
     }
     Ok(v)
@@ -249,10 +262,9 @@ pub fn check_member_dates(
         return Err(FieldError::new("joined_on", "入党时应年满18周岁"));
     }
     match (category, full_on) {
-        (MemberCategory::Probationary, Some(_)) => Err(FieldError::new(
-            "full_on",
-            "预备党员不应填写转正日期",
-        )),
+        (MemberCategory::Probationary, Some(_)) => {
+            Err(FieldError::new("full_on", "预备党员不应填写转正日期"))
+        }
         (MemberCategory::Full, None) => {
             // Members who joined before the national system recorded 转正日期
             // may have none; require it only for recent joiners.
@@ -360,19 +372,32 @@ mod tests {
     fn consistency_with_form_fields() {
         let id = IdCardNo::parse(&make_id("360102", "19800315", "124")).unwrap();
         assert_eq!(id.gender(), Gender::Female);
-        assert!(id.check_consistent(Some(date(1980, 3, 15)), Some(Gender::Female)).is_ok());
+        assert!(
+            id.check_consistent(Some(date(1980, 3, 15)), Some(Gender::Female))
+                .is_ok()
+        );
         assert_eq!(
-            id.check_consistent(Some(date(1980, 3, 16)), None).unwrap_err().field,
+            id.check_consistent(Some(date(1980, 3, 16)), None)
+                .unwrap_err()
+                .field,
             "birth_date"
         );
-        assert_eq!(id.check_consistent(None, Some(Gender::Male)).unwrap_err().field, "gender");
+        assert_eq!(
+            id.check_consistent(None, Some(Gender::Male))
+                .unwrap_err()
+                .field,
+            "gender"
+        );
     }
 
     #[test]
     fn masking_hides_the_middle() {
         assert_eq!(mask_id_card("360102198003151234"), "360102********1234");
         assert_eq!(mask_phone("13812345678"), "138****5678");
-        assert_eq!(PhoneNo::parse("138-1234-5678").unwrap().masked(), "138****5678");
+        assert_eq!(
+            PhoneNo::parse("138-1234-5678").unwrap().masked(),
+            "138****5678"
+        );
         assert!(PhoneNo::parse("2381234567").is_err());
     }
 
@@ -380,13 +405,76 @@ mod tests {
     fn member_dates() {
         let today = date(2026, 11, 29);
         let birth = date(1990, 5, 1);
-        assert!(check_member_dates(birth, date(2007, 1, 1), MemberCategory::Full, Some(date(2008, 1, 1)), today).is_err());
-        assert!(check_member_dates(birth, date(2015, 1, 1), MemberCategory::Full, Some(date(2016, 1, 1)), today).is_ok());
-        assert!(check_member_dates(birth, date(2015, 1, 1), MemberCategory::Full, Some(date(2015, 6, 1)), today).is_err());
-        assert!(check_member_dates(birth, date(2015, 1, 1), MemberCategory::Full, Some(date(2017, 6, 1)), today).is_err());
-        assert!(check_member_dates(birth, date(2026, 3, 1), MemberCategory::Probationary, None, today).is_ok());
-        assert!(check_member_dates(birth, date(2023, 3, 1), MemberCategory::Probationary, None, today).is_err());
-        assert!(check_member_dates(birth, date(2027, 3, 1), MemberCategory::Probationary, None, today).is_err());
+        assert!(
+            check_member_dates(
+                birth,
+                date(2007, 1, 1),
+                MemberCategory::Full,
+                Some(date(2008, 1, 1)),
+                today
+            )
+            .is_err()
+        );
+        assert!(
+            check_member_dates(
+                birth,
+                date(2015, 1, 1),
+                MemberCategory::Full,
+                Some(date(2016, 1, 1)),
+                today
+            )
+            .is_ok()
+        );
+        assert!(
+            check_member_dates(
+                birth,
+                date(2015, 1, 1),
+                MemberCategory::Full,
+                Some(date(2015, 6, 1)),
+                today
+            )
+            .is_err()
+        );
+        assert!(
+            check_member_dates(
+                birth,
+                date(2015, 1, 1),
+                MemberCategory::Full,
+                Some(date(2017, 6, 1)),
+                today
+            )
+            .is_err()
+        );
+        assert!(
+            check_member_dates(
+                birth,
+                date(2026, 3, 1),
+                MemberCategory::Probationary,
+                None,
+                today
+            )
+            .is_ok()
+        );
+        assert!(
+            check_member_dates(
+                birth,
+                date(2023, 3, 1),
+                MemberCategory::Probationary,
+                None,
+                today
+            )
+            .is_err()
+        );
+        assert!(
+            check_member_dates(
+                birth,
+                date(2027, 3, 1),
+                MemberCategory::Probationary,
+                None,
+                today
+            )
+            .is_err()
+        );
         assert_eq!(age_on(birth, date(2026, 4, 30)), 35);
         assert_eq!(age_on(birth, date(2026, 5, 1)), 36);
     }

@@ -326,7 +326,10 @@ mod tests {
             assert!(inside >= p.as_str() && inside < upper.as_str(), "{inside}");
         }
         for outside in ["/1/70/", "/1/8/", "/1/", "/1/6/99/"] {
-            assert!(!(outside >= p.as_str() && outside < upper.as_str()), "{outside}");
+            assert!(
+                !(outside >= p.as_str() && outside < upper.as_str()),
+                "{outside}"
+            );
         }
     }
 
@@ -350,15 +353,27 @@ mod tests {
     #[test]
     fn term_status_around_the_due_date() {
         let due = jiff::civil::date(2026, 6, 30);
-        assert_eq!(term_status(due, None, jiff::civil::date(2026, 1, 1)), TermStatus::Current);
-        assert_eq!(term_status(due, None, jiff::civil::date(2026, 4, 1)), TermStatus::DueSoon);
+        assert_eq!(
+            term_status(due, None, jiff::civil::date(2026, 1, 1)),
+            TermStatus::Current
+        );
+        assert_eq!(
+            term_status(due, None, jiff::civil::date(2026, 4, 1)),
+            TermStatus::DueSoon
+        );
         assert_eq!(term_status(due, None, due), TermStatus::DueSoon);
-        assert_eq!(term_status(due, None, jiff::civil::date(2026, 7, 1)), TermStatus::Overdue);
+        assert_eq!(
+            term_status(due, None, jiff::civil::date(2026, 7, 1)),
+            TermStatus::Overdue
+        );
         assert_eq!(
             term_status(due, Some(due), jiff::civil::date(2027, 7, 1)),
             TermStatus::Completed
         );
-        assert_eq!(term_due_date(jiff::civil::date(2024, 2, 29), 3), jiff::civil::date(2027, 2, 28));
+        assert_eq!(
+            term_due_date(jiff::civil::date(2024, 2, 29), 3),
+            jiff::civil::date(2027, 2, 28)
+        );
     }
 
     #[test]
@@ -367,7 +382,10 @@ mod tests {
         assert!(OrgName::parse("党").is_err());
         assert!(OrgName::parse(&"党".repeat(101)).is_err());
         assert!(OrgName::parse("a\u{0}b").is_err());
-        assert_eq!(OrgName::parse(" 城关镇党委 ").unwrap().as_str(), "城关镇党委");
+        assert_eq!(
+            OrgName::parse(" 城关镇党委 ").unwrap().as_str(),
+            "城关镇党委"
+        );
     }
 
     fn path_strategy() -> impl Strategy<Value = Vec<i64>> {

@@ -95,7 +95,10 @@ impl Role {
 
     /// The three separated system roles see no business data.
     pub fn is_system(self) -> bool {
-        matches!(self, Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin)
+        matches!(
+            self,
+            Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin
+        )
     }
 
     pub fn can(self, p: Permission) -> bool {
@@ -153,7 +156,12 @@ mod tests {
     fn leader_is_read_only() {
         let r = Role::Leader;
         assert!(r.can(Permission::ReadBusiness));
-        for p in [Permission::ManageOrgs, Permission::EditOrg, Permission::EditMembers, Permission::ManageUsers] {
+        for p in [
+            Permission::ManageOrgs,
+            Permission::EditOrg,
+            Permission::EditMembers,
+            Permission::ManageUsers,
+        ] {
             assert!(!r.can(p));
         }
     }

@@ -22,7 +22,10 @@ impl Actor {
         if self.role.can(p) {
             Ok(())
         } else {
-            Err(ServiceError::forbidden(format!("{}无权进行此操作", self.role.label())))
+            Err(ServiceError::forbidden(format!(
+                "{}无权进行此操作",
+                self.role.label()
+            )))
         }
     }
 
@@ -40,13 +43,18 @@ impl Actor {
     pub fn require_below(&self, target_path: &str) -> ServiceResult<()> {
         self.require_scope(target_path)?;
         if target_path == self.org_path.as_str() {
-            Err(ServiceError::forbidden("不能对本级组织进行此操作，请联系上级组织"))
+            Err(ServiceError::forbidden(
+                "不能对本级组织进行此操作，请联系上级组织",
+            ))
         } else {
             Ok(())
         }
     }
 
     pub fn scope_range(&self) -> (String, String) {
-        (self.org_path.as_str().to_owned(), self.org_path.subtree_upper())
+        (
+            self.org_path.as_str().to_owned(),
+            self.org_path.subtree_upper(),
+        )
     }
 }

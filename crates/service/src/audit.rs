@@ -2,14 +2,16 @@
 //! case calls [`append`] inside its own transaction, so the change and its
 //! audit row commit together or not at all.
 
+use crate::Services;
 use crate::actor::Actor;
 use crate::clock::Clock;
 use crate::error::{ServiceError, ServiceResult};
-use crate::Services;
-use dangjian_domain::audit::{AuditEntry, ChainBreak, GENESIS, StoredAudit, chain_hash, verify_chain};
+use dangjian_domain::audit::{
+    AuditEntry, ChainBreak, GENESIS, StoredAudit, chain_hash, verify_chain,
+};
 use dangjian_domain::role::Permission;
-use dangjian_store::audit::{self as db, AuditFilter, AuditRow};
 use dangjian_store::Conn;
+use dangjian_store::audit::{self as db, AuditFilter, AuditRow};
 
 /// Appends one row; `summary` is a short JSON object (before/after).
 pub async fn append(
@@ -32,7 +34,15 @@ pub async fn append(
         summary: summary.to_string(),
     };
     let hash = chain_hash(&prev, &entry);
-    db::insert(conn, &StoredAudit { entry, prev_hash: prev, hash }).await?;
+    db::insert(
+        conn,
+        &StoredAudit {
+            entry,
+            prev_hash: prev,
+            hash,
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -88,11 +98,37 @@ pub async fn record(
     summary: &serde_json::Value,
 ) -> ServiceResult<()> {
     let mut tx = svc.store.begin_write().await?;
-    append(tx.conn(), &svc.clock, actor, action, target, org_path, summary).await?;
+    append(
+        tx.conn(),
+        &svc.clock,
+        actor,
+        action,
+        target,
+        org_path,
+        summary,
+    )
+    .await?;
     tx.commit().await.map_err(ServiceError::from)
 }
 
 /// Audits a write by an actor.
-pub async fn by(conn: &mut Conn, svc: &Services, actor: &Actor, action: &str, target: &str, org_path: &str, summary: &serde_json::Value) -> ServiceResult<()> {
-    append(conn, &svc.clock, &actor.username, action, target, org_path, summary).await
+pub async fn by(
+    conn: &mut Conn,
+    svc: &Services,
+    actor: &Actor,
+    action: &str,
+    target: &str,
+    org_path: &str,
+    summary: &serde_json::Value,
+) -> ServiceResult<()> {
+    append(
+        conn,
+        &svc.clock,
+        &actor.username,
+        action,
+        target,
+        org_path,
+        summary,
+    )
+    .await
 }

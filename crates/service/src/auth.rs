@@ -2,11 +2,11 @@
 //! repeated failures, and personal API tokens. Every login success and
 //! failure is audited.
 
+use crate::Services;
 use crate::actor::Actor;
 use crate::audit;
 use crate::crypto::{random_token, sha256_hex, verify_password};
 use crate::error::{ServiceError, ServiceResult};
-use crate::Services;
 use dangjian_domain::ids::{OrgId, UserId};
 use dangjian_domain::org::OrgPath;
 use dangjian_domain::role::{Permission, Role};
@@ -64,27 +64,60 @@ pub fn actor_of(u: &UserRow) -> ServiceResult<Actor> {
 
 /// Checks the password, applies the lockout rule, audits the attempt and
 /// opens a session.
-pub async fn login(svc: &Services, username: &str, password: &str) -> ServiceResult<Result<(Actor, NewSession), LoginError>> {
+pub async fn login(
+    svc: &Services,
+    username: &str,
+    password: &str,
+) -> ServiceResult<Result<(Actor, NewSession), LoginError>> {
     let username = username.trim();
     let now = svc.clock.now();
     let now_text = svc.clock.now_text();
     let mut tx = svc.store.begin_write().await?;
     let Some(user) = db::find_by_username(tx.conn(), username).await? else {
         // Same answer as a wrong password, so usernames cannot be probed.
-        audit::append(tx.conn(), &svc.clock, username, "login.failure", "user:?", "", &json!({"reason": "unknown_user"})).await?;
+        audit::append(
+            tx.conn(),
+            &svc.clock,
+            username,
+            "login.failure",
+            "user:?",
+            "",
+            &json!({"reason": "unknown_user"}),
+        )
+        .await?;
         tx.commit().await?;
         return Ok(Err(LoginError::BadCredentials));
     };
     let target = format!("user:{}", user.id);
-    if let Some(until) = &user.locked_until {
-        if until.as_str() > now_text.as_str() {
-            audit::append(tx.conn(), &svc.clock, username, "login.failure", &target, &user.org_path, &json!({"reason": "locked"})).await?;
-            tx.commit().await?;
-            return Ok(Err(LoginError::Locked { until: until.clone() }));
-        }
+    if let Some(until) = &user.locked_until
+        && until.as_str() > now_text.as_str()
+    {
+        audit::append(
+            tx.conn(),
+            &svc.clock,
+            username,
+            "login.failure",
+            &target,
+            &user.org_path,
+            &json!({"reason": "locked"}),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(Err(LoginError::Locked {
+            until: until.clone(),
+        }));
     }
     if user.active == 0 {
-        audit::append(tx.conn(), &svc.clock, username, "login.failure", &target, &user.org_path, &json!({"reason": "disabled"})).await?;
+        audit::append(
+            tx.conn(),
+            &svc.clock,
+            username,
+            "login.failure",
+            &target,
+            &user.org_path,
+            &json!({"reason": "disabled"}),
+        )
+        .await?;
         tx.commit().await?;
         return Ok(Err(LoginError::Disabled));
     }
@@ -94,17 +127,46 @@ pub async fn login(svc: &Services, username: &str, password: &str) -> ServiceRes
         let until = crate::clock::format_ts(now + jiff::SignedDuration::from_mins(LOCK_MINUTES));
         let n = db::record_failed_login(tx.conn(), user.id, MAX_FAILED_LOGINS, &until).await?;
         let locked = n >= MAX_FAILED_LOGINS;
-        audit::append(tx.conn(), &svc.clock, username, "login.failure", &target, &user.org_path, &json!({"reason": "bad_password", "attempt": n, "locked": locked})).await?;
+        audit::append(
+            tx.conn(),
+            &svc.clock,
+            username,
+            "login.failure",
+            &target,
+            &user.org_path,
+            &json!({"reason": "bad_password", "attempt": n, "locked": locked}),
+        )
+        .await?;
         tx.commit().await?;
-        return Ok(Err(if locked { LoginError::Locked { until } } else { LoginError::BadCredentials }));
+        return Ok(Err(if locked {
+            LoginError::Locked { until }
+        } else {
+            LoginError::BadCredentials
+        }));
     }
     db::clear_failed_logins(tx.conn(), user.id).await?;
     let session = NewSession {
         token: random_token(),
         csrf_token: random_token(),
     };
-    db::insert_session(tx.conn(), &sha256_hex(&session.token), user.id, &session.csrf_token, &now_text).await?;
-    audit::append(tx.conn(), &svc.clock, username, "login.success", &target, &user.org_path, &json!({})).await?;
+    db::insert_session(
+        tx.conn(),
+        &sha256_hex(&session.token),
+        user.id,
+        &session.csrf_token,
+        &now_text,
+    )
+    .await?;
+    audit::append(
+        tx.conn(),
+        &svc.clock,
+        username,
+        "login.success",
+        &target,
+        &user.org_path,
+        &json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Ok((actor_of(&user)?, session)))
 }
@@ -114,8 +176,11 @@ pub async fn login(svc: &Services, username: &str, password: &str) -> ServiceRes
 pub async fn session(svc: &Services, token: &str) -> ServiceResult<(Actor, String)> {
     let hash = sha256_hex(token);
     let mut conn = svc.store.read().await?;
-    let s = db::get_session(&mut conn, &hash).await?.ok_or(ServiceError::Unauthenticated)?;
-    let cutoff = crate::clock::format_ts(svc.clock.now() - jiff::SignedDuration::from_mins(IDLE_MINUTES));
+    let s = db::get_session(&mut conn, &hash)
+        .await?
+        .ok_or(ServiceError::Unauthenticated)?;
+    let cutoff =
+        crate::clock::format_ts(svc.clock.now() - jiff::SignedDuration::from_mins(IDLE_MINUTES));
     if s.last_seen < cutoff {
         drop(conn);
         let mut tx = svc.store.begin_write().await?;
@@ -140,7 +205,16 @@ pub async fn logout(svc: &Services, token: &str) -> ServiceResult<()> {
     if let Some(s) = db::get_session(tx.conn(), &sha256_hex(token)).await? {
         let user = db::get_user(tx.conn(), s.user_id).await?;
         db::delete_session(tx.conn(), &s.token_hash).await?;
-        audit::append(tx.conn(), &svc.clock, &user.username, "logout", &format!("user:{}", user.id), &user.org_path, &json!({})).await?;
+        audit::append(
+            tx.conn(),
+            &svc.clock,
+            &user.username,
+            "logout",
+            &format!("user:{}", user.id),
+            &user.org_path,
+            &json!({}),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())
@@ -158,7 +232,9 @@ pub async fn api_token(svc: &Services, token: &str) -> ServiceResult<Actor> {
     }
     db::mark_api_token_used(&mut conn, token_id, &svc.clock.now_text()).await?;
     let actor = actor_of(&user)?;
-    actor.require(Permission::UseApi).map_err(|_| ServiceError::Unauthenticated)?;
+    actor
+        .require(Permission::UseApi)
+        .map_err(|_| ServiceError::Unauthenticated)?;
     Ok(actor)
 }
 
@@ -168,8 +244,24 @@ pub async fn create_api_token(svc: &Services, actor: &Actor, name: &str) -> Serv
     let name = dangjian_domain::error::text_field("name", "令牌名称", name, true, 50)?;
     let token = format!("dj_{}", random_token());
     let mut tx = svc.store.begin_write().await?;
-    let id = db::insert_api_token(tx.conn(), actor.user_id.0, &name, &sha256_hex(&token), &svc.clock.now_text()).await?;
-    audit::by(tx.conn(), svc, actor, "api_token.create", &format!("api_token:{id}"), actor.org_path.as_str(), &json!({"name": name})).await?;
+    let id = db::insert_api_token(
+        tx.conn(),
+        actor.user_id.0,
+        &name,
+        &sha256_hex(&token),
+        &svc.clock.now_text(),
+    )
+    .await?;
+    audit::by(
+        tx.conn(),
+        svc,
+        actor,
+        "api_token.create",
+        &format!("api_token:{id}"),
+        actor.org_path.as_str(),
+        &json!({"name": name}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(token)
 }
@@ -184,7 +276,16 @@ pub async fn revoke_api_token(svc: &Services, actor: &Actor, id: i64) -> Service
     if !db::revoke_api_token(tx.conn(), actor.user_id.0, id).await? {
         return Err(ServiceError::NotFound);
     }
-    audit::by(tx.conn(), svc, actor, "api_token.revoke", &format!("api_token:{id}"), actor.org_path.as_str(), &json!({})).await?;
+    audit::by(
+        tx.conn(),
+        svc,
+        actor,
+        "api_token.revoke",
+        &format!("api_token:{id}"),
+        actor.org_path.as_str(),
+        &json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -39,10 +39,14 @@ pub fn format_ts(t: Timestamp) -> String {
 
 /// A stored timestamp shown in Asia/Shanghai: `2026-11-29 18:05`.
 pub fn display_ts(stored: &str) -> String {
-    stored
-        .parse::<Timestamp>()
-        .map(|t| t.to_zoned_datetime(shanghai()).strftime("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|_| stored.to_owned())
+    stored.parse::<Timestamp>().map_or_else(
+        |_| stored.to_owned(),
+        |t| {
+            t.to_zoned_datetime(shanghai())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        },
+    )
 }
 
 #[cfg(test)]

@@ -106,7 +106,8 @@ impl Crypto {
 
     /// Keyed hash for uniqueness and exact lookup, domain-separated by `kind`.
     pub fn mac(&self, kind: &str, value: &str) -> String {
-        let mut m = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&self.inner.mac_key).expect("any key length");
+        let mut m = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&self.inner.mac_key)
+            .expect("any key length");
         m.update(kind.as_bytes());
         m.update(b":");
         m.update(value.as_bytes());
@@ -137,8 +138,11 @@ pub fn hash_password(password: &str) -> String {
 }
 
 pub fn verify_password(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(stored).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// 32 random bytes as URL-safe text.
@@ -165,7 +169,11 @@ mod tests {
         let mut raw = B64.decode(&e).unwrap();
         raw[14] ^= 1;
         assert_eq!(c.decrypt(&B64.encode(raw)), None);
-        assert_eq!(Crypto::random().decrypt(&e), None, "another key cannot read it");
+        assert_eq!(
+            Crypto::random().decrypt(&e),
+            None,
+            "another key cannot read it"
+        );
     }
 
     #[test]
@@ -186,7 +194,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
     }
 

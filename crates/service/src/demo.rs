@@ -36,10 +36,18 @@ pub async fn is_empty(svc: &Services) -> ServiceResult<bool> {
 
 /// Loads `county`; `progress(done, total)` is called as member batches are
 /// prepared, for a progress bar.
-pub async fn load(svc: &Services, county: &DemoCounty, password: &str, progress: &(dyn Fn(u64, u64) + Sync)) -> ServiceResult<DemoSummary> {
+pub async fn load(
+    svc: &Services,
+    county: &DemoCounty,
+    password: &str,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> ServiceResult<DemoSummary> {
     users::check_password("demo_password", password)?;
     if !is_empty(svc).await? {
-        return Err(ServiceError::field("database", "数据库中已有组织数据，演示数据只能载入空数据库"));
+        return Err(ServiceError::field(
+            "database",
+            "数据库中已有组织数据，演示数据只能载入空数据库",
+        ));
     }
     let now = svc.clock.now_text();
     let n = county.orgs.len();
@@ -48,15 +56,12 @@ pub async fn load(svc: &Services, county: &DemoCounty, password: &str, progress:
     let mut depths: Vec<i64> = Vec::with_capacity(n);
     for (i, o) in county.orgs.iter().enumerate() {
         let id = i as i64 + 1;
-        match o.parent {
-            Some(p) => {
-                paths.push(format!("{}{id}/", paths[p]));
-                depths.push(depths[p] + 1);
-            }
-            None => {
-                paths.push(format!("/{id}/"));
-                depths.push(0);
-            }
+        if let Some(p) = o.parent {
+            paths.push(format!("{}{id}/", paths[p]));
+            depths.push(depths[p] + 1);
+        } else {
+            paths.push(format!("/{id}/"));
+            depths.push(0);
         }
     }
     // Roll-ups: direct counts, then added up from the leaves (children come after parents).
@@ -148,21 +153,42 @@ pub async fn load(svc: &Services, county: &DemoCounty, password: &str, progress:
     bulk::insert_terms(tx.conn(), &terms, &now).await?;
     bulk::insert_members(tx.conn(), &members, &now).await?;
     bulk::reset_sequences(tx.conn(), svc.store.engine).await?;
-    audit::append(tx.conn(), &svc.clock, "system", "demo.generate", "county", &paths[0], &json!({"county": county.county_name, "orgs": n, "members": members.len()})).await?;
+    audit::append(
+        tx.conn(),
+        &svc.clock,
+        "system",
+        "demo.generate",
+        "county",
+        &paths[0],
+        &json!({"county": county.county_name, "orgs": n, "members": members.len()}),
+    )
+    .await?;
     tx.commit().await?;
 
     let accounts = create_accounts(svc, county, password).await?;
-    Ok(DemoSummary { orgs: n, members: members.len(), accounts })
+    Ok(DemoSummary {
+        orgs: n,
+        members: members.len(),
+        accounts,
+    })
 }
 
 /// One account per role: county-level roles at the root, a township
 /// administrator at the first township, a branch secretary at a village
 /// branch of that township.
-async fn create_accounts(svc: &Services, county: &DemoCounty, password: &str) -> ServiceResult<Vec<DemoAccount>> {
+async fn create_accounts(
+    svc: &Services,
+    county: &DemoCounty,
+    password: &str,
+) -> ServiceResult<Vec<DemoAccount>> {
     let township = county
         .orgs
         .iter()
-        .position(|o| o.parent == Some(0) && o.kind == OrgKind::Committee && o.sector == dangjian_domain::org::Sector::Rural)
+        .position(|o| {
+            o.parent == Some(0)
+                && o.kind == OrgKind::Committee
+                && o.sector == dangjian_domain::org::Sector::Rural
+        })
         .unwrap_or(0);
     let mut has_members = vec![false; county.orgs.len()];
     for m in &county.members {
@@ -172,13 +198,20 @@ async fn create_accounts(svc: &Services, county: &DemoCounty, password: &str) ->
         .orgs
         .iter()
         .enumerate()
-        .position(|(i, o)| o.kind == OrgKind::Branch && has_members[i] && is_below(county, i, township))
+        .position(|(i, o)| {
+            o.kind == OrgKind::Branch && has_members[i] && is_below(county, i, township)
+        })
         .or_else(|| county.orgs.iter().position(|o| o.kind == OrgKind::Branch))
         .unwrap_or(0);
     let plan: [(&'static str, &str, Role, usize); 8] = [
         ("county_admin", "县委组织部管理员", Role::CountyAdmin, 0),
         ("town_admin", "乡镇党委管理员", Role::UnitAdmin, township),
-        ("branch_secretary", "支部书记", Role::BranchSecretary, branch),
+        (
+            "branch_secretary",
+            "支部书记",
+            Role::BranchSecretary,
+            branch,
+        ),
         ("discipline", "县纪委监委", Role::Discipline, 0),
         ("leader", "县领导", Role::Leader, 0),
         ("sysadmin", "系统管理员", Role::SystemAdmin, 0),
@@ -188,7 +221,11 @@ async fn create_accounts(svc: &Services, county: &DemoCounty, password: &str) ->
     let mut out = Vec::new();
     for (username, display, role, org) in plan {
         users::bootstrap(svc, username, display, role, org as i64 + 1, password).await?;
-        out.push(DemoAccount { username, role, org_name: county.orgs[org].name.clone() });
+        out.push(DemoAccount {
+            username,
+            role,
+            org_name: county.orgs[org].name.clone(),
+        });
     }
     Ok(out)
 }

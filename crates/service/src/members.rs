@@ -2,19 +2,22 @@
 //! field parsed and cross-checked; reveal of sensitive fields (audited);
 //! transfers kept as history; probation → full membership.
 
+use crate::Services;
 use crate::actor::Actor;
 use crate::audit;
 use crate::error::{Errors, ServiceError, ServiceResult};
-use crate::Services;
+use dangjian_domain::FieldError;
 use dangjian_domain::error::{date_field, optional_date_field, text_field};
 use dangjian_domain::member::{
-    AGE_BANDS, Gender, IdCardNo, MemberCategory, PhoneNo, check_full_date, check_member_dates, person_name,
+    AGE_BANDS, Gender, IdCardNo, MemberCategory, PhoneNo, check_full_date, check_member_dates,
+    person_name,
 };
 use dangjian_domain::role::Permission;
-use dangjian_domain::FieldError;
-use dangjian_store::member::{self as db, MemberFields, MemberFilter, MemberListRow, MemberRow, TransferRow};
-use dangjian_store::org as odb;
 use dangjian_store::DbError;
+use dangjian_store::member::{
+    self as db, MemberFields, MemberFilter, MemberListRow, MemberRow, TransferRow,
+};
+use dangjian_store::org as odb;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -22,7 +25,16 @@ pub const PER_PAGE: i64 = 50;
 /// A filtered count stops here; the page then says "more than".
 pub const COUNT_CAP: i64 = 10_000;
 
-pub const EDUCATION: [&str; 8] = ["小学", "初中", "高中", "中专", "大专", "本科", "研究生", "其他"];
+pub const EDUCATION: [&str; 8] = [
+    "小学",
+    "初中",
+    "高中",
+    "中专",
+    "大专",
+    "本科",
+    "研究生",
+    "其他",
+];
 
 /// The member form as submitted.
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
@@ -70,10 +82,19 @@ struct Parsed {
     org_id: i64,
 }
 
-fn parse_form(svc: &Services, f: &MemberForm, existing: Option<&MemberRow>) -> ServiceResult<Parsed> {
+fn parse_form(
+    svc: &Services,
+    f: &MemberForm,
+    existing: Option<&MemberRow>,
+) -> ServiceResult<Parsed> {
     let today = svc.clock.today();
     let mut e = Errors::default();
-    let org_id = e.take(f.org_id.trim().parse::<i64>().map_err(|_| FieldError::new("org_id", "请选择所在党组织")));
+    let org_id = e.take(
+        f.org_id
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| FieldError::new("org_id", "请选择所在党组织")),
+    );
     let name = e.take(person_name(&f.name));
     // On edit an empty ID field keeps the stored number.
     let id_card = if f.id_card.trim().is_empty() && existing.is_some() {
@@ -84,18 +105,28 @@ fn parse_form(svc: &Services, f: &MemberForm, existing: Option<&MemberRow>) -> S
     let gender = if f.gender.trim().is_empty() {
         None
     } else {
-        e.take(Gender::from_code(f.gender.trim()).ok_or_else(|| FieldError::new("gender", "性别应为男或女")))
+        e.take(
+            Gender::from_code(f.gender.trim())
+                .ok_or_else(|| FieldError::new("gender", "性别应为男或女")),
+        )
     };
-    let birth = e.take(optional_date_field("birth_date", "出生日期", &f.birth_date)).flatten();
+    let birth = e
+        .take(optional_date_field("birth_date", "出生日期", &f.birth_date))
+        .flatten();
     let ethnicity = e.take(text_field("ethnicity", "民族", &f.ethnicity, false, 20));
     let education = e.take(text_field("education", "学历", &f.education, false, 20));
     let category = e.take(
-        MemberCategory::from_code(f.category.trim()).ok_or_else(|| FieldError::new("category", "请选择人员类别（正式党员或预备党员）")),
+        MemberCategory::from_code(f.category.trim())
+            .ok_or_else(|| FieldError::new("category", "请选择人员类别（正式党员或预备党员）")),
     );
     let joined = e.take(date_field("joined_on", "入党日期", &f.joined_on));
     let full_on = e.take(optional_date_field("full_on", "转正日期", &f.full_on));
     let post = e.take(text_field("post", "工作岗位", &f.post, false, 50));
-    let phone = if f.phone.trim().is_empty() { Some(None) } else { e.take(PhoneNo::parse(&f.phone)).map(Some) };
+    let phone = if f.phone.trim().is_empty() {
+        Some(None)
+    } else {
+        e.take(PhoneNo::parse(&f.phone)).map(Some)
+    };
     let address = e.take(text_field("address", "家庭住址", &f.address, false, 100));
 
     // Birth date and gender come from the number; form values must agree.
@@ -106,26 +137,46 @@ fn parse_form(svc: &Services, f: &MemberForm, existing: Option<&MemberRow>) -> S
             }
             (Some(id.birth_date()), Some(id.gender()))
         }
-        (None, Some(m)) => (
-            m.birth_date.parse().ok(),
-            Gender::from_code(&m.gender),
-        ),
+        (None, Some(m)) => (m.birth_date.parse().ok(), Gender::from_code(&m.gender)),
         (None, None) => (None, None),
     };
-    if let (Some(b), Some(j), Some(c), Some(fo)) = (birth_date, joined, category, full_on) {
-        if let Err(err) = check_member_dates(b, j, c, fo, today) {
-            e.push(err);
-        }
+    if let (Some(b), Some(j), Some(c), Some(fo)) = (birth_date, joined, category, full_on)
+        && let Err(err) = check_member_dates(b, j, c, fo, today)
+    {
+        e.push(err);
     }
     e.finish()?;
-    let (Some(org_id), Some(name), Some(ethnicity), Some(education), Some(category), Some(joined), Some(full_on), Some(post), Some(phone), Some(address), Some(birth_date), Some(gender)) =
-        (org_id, name, ethnicity, education, category, joined, full_on, post, phone, address, birth_date, gender)
+    let (
+        Some(org_id),
+        Some(name),
+        Some(ethnicity),
+        Some(education),
+        Some(category),
+        Some(joined),
+        Some(full_on),
+        Some(post),
+        Some(phone),
+        Some(address),
+        Some(birth_date),
+        Some(gender),
+    ) = (
+        org_id, name, ethnicity, education, category, joined, full_on, post, phone, address,
+        birth_date, gender,
+    )
     else {
         unreachable!("finish() returned Ok, so every field parsed")
     };
     let (id_card_enc, id_card_hmac, id_card_masked) = match (&id_card, existing) {
-        (Some(id), _) => (svc.crypto.encrypt(id.as_str()), svc.crypto.mac("id_card", id.as_str()), id.masked()),
-        (None, Some(m)) => (m.id_card_enc.clone(), m.id_card_hmac.clone(), m.id_card_masked.clone()),
+        (Some(id), _) => (
+            svc.crypto.encrypt(id.as_str()),
+            svc.crypto.mac("id_card", id.as_str()),
+            id.masked(),
+        ),
+        (None, Some(m)) => (
+            m.id_card_enc.clone(),
+            m.id_card_hmac.clone(),
+            m.id_card_masked.clone(),
+        ),
         (None, None) => unreachable!("a new member always has an ID number"),
     };
     let (phone_enc, phone_masked) = match &phone {
@@ -159,13 +210,21 @@ fn parse_form(svc: &Services, f: &MemberForm, existing: Option<&MemberRow>) -> S
     })
 }
 
-async fn member_in_scope(conn: &mut dangjian_store::Conn, actor: &Actor, id: i64) -> ServiceResult<MemberRow> {
+async fn member_in_scope(
+    conn: &mut dangjian_store::Conn,
+    actor: &Actor,
+    id: i64,
+) -> ServiceResult<MemberRow> {
     let m = db::get_member(conn, id).await?;
     actor.require_scope(&m.org_path)?;
     Ok(m)
 }
 
-async fn target_org(conn: &mut dangjian_store::Conn, actor: &Actor, org_id: i64) -> ServiceResult<odb::OrgRow> {
+async fn target_org(
+    conn: &mut dangjian_store::Conn,
+    actor: &Actor,
+    org_id: i64,
+) -> ServiceResult<odb::OrgRow> {
     let org = match odb::get_org(conn, org_id).await {
         Ok(o) => o,
         Err(DbError::NotFound) => return Err(ServiceError::field("org_id", "所选党组织不存在")),
@@ -178,8 +237,15 @@ async fn target_org(conn: &mut dangjian_store::Conn, actor: &Actor, org_id: i64)
     Ok(org)
 }
 
-async fn duplicate_message(conn: &mut dangjian_store::Conn, actor: &Actor, hmac: &str, own_id: Option<i64>) -> ServiceResult<Option<FieldError>> {
-    let Some(other) = db::find_by_id_card_hmac(conn, hmac).await? else { return Ok(None) };
+async fn duplicate_message(
+    conn: &mut dangjian_store::Conn,
+    actor: &Actor,
+    hmac: &str,
+    own_id: Option<i64>,
+) -> ServiceResult<Option<FieldError>> {
+    let Some(other) = db::find_by_id_card_hmac(conn, hmac).await? else {
+        return Ok(None);
+    };
     if Some(other.id) == own_id {
         return Ok(None);
     }
@@ -194,9 +260,13 @@ async fn duplicate_message(conn: &mut dangjian_store::Conn, actor: &Actor, hmac:
 
 pub async fn create(svc: &Services, actor: &Actor, form: &MemberForm) -> ServiceResult<i64> {
     actor.require(Permission::EditMembers)?;
-    let p = parse_form(svc, form, None)?;
     let now = svc.clock.now_text();
     let mut tx = svc.store.begin_write().await?;
+    // Scope first: someone outside it learns nothing from validation messages.
+    if let Ok(org_id) = form.org_id.trim().parse::<i64>() {
+        target_org(tx.conn(), actor, org_id).await?;
+    }
+    let p = parse_form(svc, form, None)?;
     let org = target_org(tx.conn(), actor, p.org_id).await?;
     if let Some(err) = duplicate_message(tx.conn(), actor, &p.fields.id_card_hmac, None).await? {
         return Err(err.into());
@@ -207,7 +277,12 @@ pub async fn create(svc: &Services, actor: &Actor, form: &MemberForm) -> Service
     Ok(id)
 }
 
-pub async fn update(svc: &Services, actor: &Actor, id: i64, form: &MemberForm) -> ServiceResult<()> {
+pub async fn update(
+    svc: &Services,
+    actor: &Actor,
+    id: i64,
+    form: &MemberForm,
+) -> ServiceResult<()> {
     actor.require(Permission::EditMembers)?;
     let now = svc.clock.now_text();
     let mut tx = svc.store.begin_write().await?;
@@ -217,9 +292,13 @@ pub async fn update(svc: &Services, actor: &Actor, id: i64, form: &MemberForm) -
     }
     let mut p = parse_form(svc, form, Some(&before))?;
     if p.org_id != before.org_id {
-        return Err(ServiceError::field("org_id", "变更所在党组织请使用“组织关系转接”"));
+        return Err(ServiceError::field(
+            "org_id",
+            "变更所在党组织请使用“组织关系转接”",
+        ));
     }
-    if let Some(err) = duplicate_message(tx.conn(), actor, &p.fields.id_card_hmac, Some(id)).await? {
+    if let Some(err) = duplicate_message(tx.conn(), actor, &p.fields.id_card_hmac, Some(id)).await?
+    {
         return Err(err.into());
     }
     p.fields.probation_extended = before.probation_extended != 0;
@@ -245,18 +324,38 @@ pub async fn view(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<Membe
     let member = member_in_scope(&mut conn, actor, id).await?;
     let org = odb::get_org(&mut conn, member.org_id).await?;
     let transfers = db::transfers(&mut conn, id).await?;
-    Ok(MemberView { member, org, transfers })
+    Ok(MemberView {
+        member,
+        org,
+        transfers,
+    })
 }
 
 /// The full ID-card and phone numbers; every reveal is audited.
-pub async fn reveal(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<(String, Option<String>)> {
+pub async fn reveal(
+    svc: &Services,
+    actor: &Actor,
+    id: i64,
+) -> ServiceResult<(String, Option<String>)> {
     actor.require(Permission::ReadBusiness)?;
     actor.require(Permission::RevealSensitive)?;
     let mut tx = svc.store.begin_write().await?;
     let m = member_in_scope(tx.conn(), actor, id).await?;
-    let id_card = svc.crypto.decrypt(&m.id_card_enc).ok_or_else(|| ServiceError::forbidden("无法解密：密钥与数据库不匹配"))?;
+    let id_card = svc
+        .crypto
+        .decrypt(&m.id_card_enc)
+        .ok_or_else(|| ServiceError::forbidden("无法解密：密钥与数据库不匹配"))?;
     let phone = m.phone_enc.as_deref().and_then(|p| svc.crypto.decrypt(p));
-    audit::by(tx.conn(), svc, actor, "member.reveal", &format!("member:{id}"), &m.org_path, &json!({"fields": ["id_card", "phone"]})).await?;
+    audit::by(
+        tx.conn(),
+        svc,
+        actor,
+        "member.reveal",
+        &format!("member:{id}"),
+        &m.org_path,
+        &json!({"fields": ["id_card", "phone"]}),
+    )
+    .await?;
     tx.commit().await?;
     Ok((id_card, phone))
 }
@@ -293,20 +392,34 @@ pub async fn list(svc: &Services, actor: &Actor, q: &MemberQuery) -> ServiceResu
     let org_id = if q.org.trim().is_empty() {
         Some(actor.org_id.0)
     } else {
-        e.take(q.org.trim().parse::<i64>().map_err(|_| FieldError::new("org", "组织编号无效")))
+        e.take(
+            q.org
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| FieldError::new("org", "组织编号无效")),
+        )
     };
     let mut f = MemberFilter::default();
     if !q.category.is_empty() {
-        f.category = e.take(MemberCategory::from_code(&q.category).map(|c| c.code().to_owned()).ok_or_else(|| FieldError::new("category", "人员类别无效")));
+        f.category = e.take(
+            MemberCategory::from_code(&q.category)
+                .map(|c| c.code().to_owned())
+                .ok_or_else(|| FieldError::new("category", "人员类别无效")),
+        );
     }
     if !q.sector.is_empty() {
-        f.sector = e.take(dangjian_domain::org::Sector::parse(&q.sector).map(|s| s.code().to_owned()));
+        f.sector =
+            e.take(dangjian_domain::org::Sector::parse(&q.sector).map(|s| s.code().to_owned()));
     }
     if !q.age.is_empty() {
         match AGE_BANDS.iter().find(|b| b.0 == q.age) {
             Some((_, _, lo, hi)) => {
                 // Age in [lo, hi] on today ⇔ born in (today-hi-1y, today-lo].
-                let years = |n: i16| today.checked_sub(jiff::Span::new().years(n)).unwrap_or(today);
+                let years = |n: i16| {
+                    today
+                        .checked_sub(jiff::Span::new().years(n))
+                        .unwrap_or(today)
+                };
                 f.born_to = Some(years(*lo).to_string());
                 f.born_from = Some(years(hi + 1).tomorrow().unwrap_or(today).to_string());
             }
@@ -319,7 +432,10 @@ pub async fn list(svc: &Services, actor: &Actor, q: &MemberQuery) -> ServiceResu
                 f.joined_from = Some(format!("{y:04}-01-01"));
                 f.joined_to = Some(format!("{y:04}-12-31"));
             }
-            _ => e.push(FieldError::new("joined_year", "入党年份应为1921年至今的四位年份")),
+            _ => e.push(FieldError::new(
+                "joined_year",
+                "入党年份应为1921年至今的四位年份",
+            )),
         }
     }
     if !q.q.trim().is_empty() {
@@ -335,10 +451,19 @@ pub async fn list(svc: &Services, actor: &Actor, q: &MemberQuery) -> ServiceResu
     let page = if q.page.trim().is_empty() {
         Some(1)
     } else {
-        e.take(q.page.trim().parse::<i64>().ok().filter(|p| (1..=100_000).contains(p)).ok_or_else(|| FieldError::new("page", "页码无效")))
+        e.take(
+            q.page
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|p| (1..=100_000).contains(p))
+                .ok_or_else(|| FieldError::new("page", "页码无效")),
+        )
     };
     e.finish()?;
-    let (Some(org_id), Some(page)) = (org_id, page) else { unreachable!("checked by finish()") };
+    let (Some(org_id), Some(page)) = (org_id, page) else {
+        unreachable!("checked by finish()")
+    };
     let mut conn = svc.store.read().await?;
     let scope = odb::get_org(&mut conn, org_id).await?;
     actor.require_scope(&scope.path)?;
@@ -352,31 +477,69 @@ pub async fn list(svc: &Services, actor: &Actor, q: &MemberQuery) -> ServiceResu
     };
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let rows = db::list_members(&mut conn, &f, PER_PAGE, (page - 1) * PER_PAGE).await?;
-    Ok(MemberPage { rows, total, capped, page, pages, scope })
+    Ok(MemberPage {
+        rows,
+        total,
+        capped,
+        page,
+        pages,
+        scope,
+    })
 }
 
 /// Transfers a member to another organization in scope (组织关系转接).
-pub async fn transfer(svc: &Services, actor: &Actor, id: i64, to_org_id: &str, on: &str, reason: &str) -> ServiceResult<()> {
+pub async fn transfer(
+    svc: &Services,
+    actor: &Actor,
+    id: i64,
+    to_org_id: &str,
+    on: &str,
+    reason: &str,
+) -> ServiceResult<()> {
     actor.require(Permission::EditMembers)?;
+    {
+        // Scope first: someone outside it learns nothing from validation messages.
+        let mut conn = svc.store.read().await?;
+        member_in_scope(&mut conn, actor, id).await?;
+    }
     let mut e = Errors::default();
-    let to = e.take(to_org_id.trim().parse::<i64>().map_err(|_| FieldError::new("org_id", "请选择转入党组织")));
+    let to = e.take(
+        to_org_id
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| FieldError::new("org_id", "请选择转入党组织")),
+    );
     let on = e.take(date_field("on_date", "转接日期", on));
     let reason = e.take(text_field("reason", "转接原因", reason, true, 200));
-    if let Some(d) = on {
-        if d > svc.clock.today() {
-            e.push(FieldError::new("on_date", "转接日期不能晚于今天"));
-        }
+    if let Some(d) = on
+        && d > svc.clock.today()
+    {
+        e.push(FieldError::new("on_date", "转接日期不能晚于今天"));
     }
     e.finish()?;
-    let (Some(to), Some(on), Some(reason)) = (to, on, reason) else { unreachable!("checked by finish()") };
+    let (Some(to), Some(on), Some(reason)) = (to, on, reason) else {
+        unreachable!("checked by finish()")
+    };
     let now = svc.clock.now_text();
     let mut tx = svc.store.begin_write().await?;
     let m = member_in_scope(tx.conn(), actor, id).await?;
     let org = target_org(tx.conn(), actor, to).await?;
     if org.id == m.org_id {
-        return Err(ServiceError::field("org_id", "转入党组织与当前所在党组织相同"));
+        return Err(ServiceError::field(
+            "org_id",
+            "转入党组织与当前所在党组织相同",
+        ));
     }
-    db::transfer(tx.conn(), &m, org.id, &org.path, &on.to_string(), &reason, &now).await?;
+    db::transfer(
+        tx.conn(),
+        &m,
+        org.id,
+        &org.path,
+        &on.to_string(),
+        &reason,
+        &now,
+    )
+    .await?;
     audit::by(tx.conn(), svc, actor, "member.transfer", &format!("member:{id}"), &org.path, &json!({"before": {"org": m.org_id}, "after": {"org": org.id}, "on": on.to_string(), "reason": reason})).await?;
     tx.commit().await?;
     Ok(())
@@ -384,7 +547,12 @@ pub async fn transfer(svc: &Services, actor: &Actor, id: i64, to_org_id: &str, o
 
 /// Probationary → full member on `full_on` (one year after joining, or up
 /// to two with the one permitted extension).
-pub async fn confirm_full(svc: &Services, actor: &Actor, id: i64, full_on: &str) -> ServiceResult<()> {
+pub async fn confirm_full(
+    svc: &Services,
+    actor: &Actor,
+    id: i64,
+    full_on: &str,
+) -> ServiceResult<()> {
     actor.require(Permission::EditMembers)?;
     let full_on = date_field("full_on", "转正日期", full_on)?;
     let now = svc.clock.now_text();
@@ -393,10 +561,21 @@ pub async fn confirm_full(svc: &Services, actor: &Actor, id: i64, full_on: &str)
     if m.category != "probationary" {
         return Err(ServiceError::field("full_on", "该党员已是正式党员"));
     }
-    let joined = m.joined_on.parse().map_err(|_| ServiceError::field("joined_on", "入党日期无效"))?;
+    let joined = m
+        .joined_on
+        .parse()
+        .map_err(|_| ServiceError::field("joined_on", "入党日期无效"))?;
     check_full_date(joined, full_on, svc.clock.today())?;
-    if m.probation_extended == 0 && full_on > joined.checked_add(jiff::Span::new().years(1).days(31)).unwrap_or(joined) {
-        return Err(ServiceError::field("full_on", "未延长预备期的党员应在预备期满一年时转正；如需延长请先办理延长预备期"));
+    if m.probation_extended == 0
+        && full_on
+            > joined
+                .checked_add(jiff::Span::new().years(1).days(31))
+                .unwrap_or(joined)
+    {
+        return Err(ServiceError::field(
+            "full_on",
+            "未延长预备期的党员应在预备期满一年时转正；如需延长请先办理延长预备期",
+        ));
     }
     let mut f = fields_of(&m);
     f.category = "full".into();
@@ -414,7 +593,10 @@ pub async fn extend_probation(svc: &Services, actor: &Actor, id: i64) -> Service
     let mut tx = svc.store.begin_write().await?;
     let m = member_in_scope(tx.conn(), actor, id).await?;
     if m.category != "probationary" {
-        return Err(ServiceError::field("category", "只有预备党员可以延长预备期"));
+        return Err(ServiceError::field(
+            "category",
+            "只有预备党员可以延长预备期",
+        ));
     }
     if m.probation_extended != 0 {
         return Err(ServiceError::field("category", "预备期只能延长一次"));
@@ -422,7 +604,16 @@ pub async fn extend_probation(svc: &Services, actor: &Actor, id: i64) -> Service
     let mut f = fields_of(&m);
     f.probation_extended = true;
     db::update_member(tx.conn(), &m, &f, &now).await?;
-    audit::by(tx.conn(), svc, actor, "member.extend_probation", &format!("member:{id}"), &m.org_path, &json!({"after": {"probation_extended": true}})).await?;
+    audit::by(
+        tx.conn(),
+        svc,
+        actor,
+        "member.extend_probation",
+        &format!("member:{id}"),
+        &m.org_path,
+        &json!({"after": {"probation_extended": true}}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

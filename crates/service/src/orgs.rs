@@ -2,14 +2,17 @@
 //! subtree, dissolve, committee terms and search, each scope-checked and
 //! audited.
 
+use crate::Services;
 use crate::actor::Actor;
 use crate::audit;
 use crate::error::{Errors, ServiceError, ServiceResult};
-use crate::Services;
-use dangjian_domain::error::{optional_date_field, text_field};
-use dangjian_domain::org::{OrgKind, OrgName, OrgPath, Sector, TermStatus, check_move, default_term_years, term_due_date, term_status};
-use dangjian_domain::role::Permission;
 use dangjian_domain::FieldError;
+use dangjian_domain::error::{optional_date_field, text_field};
+use dangjian_domain::org::{
+    OrgKind, OrgName, OrgPath, Sector, TermStatus, check_move, default_term_years, term_due_date,
+    term_status,
+};
+use dangjian_domain::role::Permission;
 use dangjian_store::member as mdb;
 use dangjian_store::org::{self as db, OrgDetails, OrgRow, TermRow};
 use serde::Deserialize;
@@ -47,31 +50,66 @@ impl OrgForm {
         let name = e.take(OrgName::parse(&self.name));
         let kind = e.take(OrgKind::parse(&self.kind));
         let sector = e.take(Sector::parse(&self.sector));
-        let secretary = e.take(text_field("secretary_name", "书记姓名", &self.secretary_name, false, 30));
-        let vacant = e.take(optional_date_field("secretary_vacant_since", "缺职起始日期", &self.secretary_vacant_since));
-        let unit_name = e.take(text_field("unit_name", "单位名称", &self.unit_name, false, 100));
+        let secretary = e.take(text_field(
+            "secretary_name",
+            "书记姓名",
+            &self.secretary_name,
+            false,
+            30,
+        ));
+        let vacant = e.take(optional_date_field(
+            "secretary_vacant_since",
+            "缺职起始日期",
+            &self.secretary_vacant_since,
+        ));
+        let unit_name = e.take(text_field(
+            "unit_name",
+            "单位名称",
+            &self.unit_name,
+            false,
+            100,
+        ));
         let population = if self.population.trim().is_empty() {
             Some(None)
         } else {
             match self.population.trim().parse::<i64>() {
                 Ok(n) if (0..=10_000_000).contains(&n) => Some(Some(n)),
                 _ => {
-                    e.push(FieldError::new("population", "人口数应为0到10000000之间的整数"));
+                    e.push(FieldError::new(
+                        "population",
+                        "人口数应为0到10000000之间的整数",
+                    ));
                     None
                 }
             }
         };
         if let (Some(sec), Some(vac)) = (&secretary, &vacant) {
             match (sec.is_empty(), vac) {
-                (true, None) => e.push(FieldError::new("secretary_vacant_since", "书记缺职时请填写缺职起始日期")),
-                (false, Some(_)) => e.push(FieldError::new("secretary_vacant_since", "已有书记时不应填写缺职起始日期")),
-                (_, Some(d)) if *d > today => e.push(FieldError::new("secretary_vacant_since", "缺职起始日期不能晚于今天")),
+                (true, None) => e.push(FieldError::new(
+                    "secretary_vacant_since",
+                    "书记缺职时请填写缺职起始日期",
+                )),
+                (false, Some(_)) => e.push(FieldError::new(
+                    "secretary_vacant_since",
+                    "已有书记时不应填写缺职起始日期",
+                )),
+                (_, Some(d)) if *d > today => e.push(FieldError::new(
+                    "secretary_vacant_since",
+                    "缺职起始日期不能晚于今天",
+                )),
                 _ => {}
             }
         }
         e.finish()?;
-        let (Some(name), Some(kind), Some(sector), Some(secretary_name), Some(vacant), Some(unit_name), Some(population)) =
-            (name, kind, sector, secretary, vacant, unit_name, population)
+        let (
+            Some(name),
+            Some(kind),
+            Some(sector),
+            Some(secretary_name),
+            Some(vacant),
+            Some(unit_name),
+            Some(population),
+        ) = (name, kind, sector, secretary, vacant, unit_name, population)
         else {
             unreachable!("finish() returned Ok, so every field parsed")
         };
@@ -104,7 +142,11 @@ pub struct OrgView {
     pub terms: Vec<TermView>,
 }
 
-async fn load_in_scope(conn: &mut dangjian_store::Conn, actor: &Actor, id: i64) -> ServiceResult<OrgRow> {
+async fn load_in_scope(
+    conn: &mut dangjian_store::Conn,
+    actor: &Actor,
+    id: i64,
+) -> ServiceResult<OrgRow> {
     let org = db::get_org(conn, id).await?;
     actor.require_scope(&org.path)?;
     Ok(org)
@@ -116,13 +158,24 @@ pub async fn get(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<OrgRow
     load_in_scope(&mut conn, actor, id).await
 }
 
-pub async fn view(svc: &Services, actor: &Actor, id: i64, include_dissolved: bool) -> ServiceResult<OrgView> {
+pub async fn view(
+    svc: &Services,
+    actor: &Actor,
+    id: i64,
+    include_dissolved: bool,
+) -> ServiceResult<OrgView> {
     actor.require(Permission::ReadBusiness)?;
     let mut conn = svc.store.read().await?;
     let org = load_in_scope(&mut conn, actor, id).await?;
     let path = OrgPath::from_stored(&org.path).ok_or(ServiceError::NotFound)?;
     let scope_depth = actor.org_path.depth();
-    let trail_ids: Vec<i64> = path.ids().iter().skip(scope_depth).map(|i| i.0).filter(|i| *i != org.id).collect();
+    let trail_ids: Vec<i64> = path
+        .ids()
+        .iter()
+        .skip(scope_depth)
+        .map(|i| i.0)
+        .filter(|i| *i != org.id)
+        .collect();
     let mut trail = db::get_orgs(&mut conn, &trail_ids).await?;
     trail.sort_by_key(|o| o.depth);
     let children = db::children(&mut conn, org.id, include_dissolved).await?;
@@ -137,7 +190,12 @@ pub async fn view(svc: &Services, actor: &Actor, id: i64, include_dissolved: boo
             TermView { row, status }
         })
         .collect();
-    Ok(OrgView { org, trail, children, terms })
+    Ok(OrgView {
+        org,
+        trail,
+        children,
+        terms,
+    })
 }
 
 pub async fn search(svc: &Services, actor: &Actor, q: &str) -> ServiceResult<Vec<OrgRow>> {
@@ -148,14 +206,23 @@ pub async fn search(svc: &Services, actor: &Actor, q: &str) -> ServiceResult<Vec
     Ok(db::search_orgs(&mut conn, &lo, &hi, &q, 100).await?)
 }
 
-pub async fn create(svc: &Services, actor: &Actor, parent_id: i64, form: &OrgForm) -> ServiceResult<OrgRow> {
+pub async fn create(
+    svc: &Services,
+    actor: &Actor,
+    parent_id: i64,
+    form: &OrgForm,
+) -> ServiceResult<OrgRow> {
     actor.require(Permission::ManageOrgs)?;
-    let details = form.parse(svc.clock.today())?;
     let now = svc.clock.now_text();
     let mut tx = svc.store.begin_write().await?;
+    // Scope first: someone outside it learns nothing from validation messages.
     let parent = load_in_scope(tx.conn(), actor, parent_id).await?;
+    let details = form.parse(svc.clock.today())?;
     if parent.status != "active" {
-        return Err(ServiceError::field("parent_id", "上级组织已撤销，不能在其下新建组织"));
+        return Err(ServiceError::field(
+            "parent_id",
+            "上级组织已撤销，不能在其下新建组织",
+        ));
     }
     let org = db::insert_org(tx.conn(), Some(&parent), &details, &now).await?;
     // Every new organization starts its first committee term today.
@@ -163,18 +230,30 @@ pub async fn create(svc: &Services, actor: &Actor, parent_id: i64, form: &OrgFor
     let sector = Sector::from_code(&org.sector).unwrap_or(Sector::Rural);
     let today = svc.clock.today();
     let due = term_due_date(today, default_term_years(kind, sector));
-    db::start_term(tx.conn(), org.id, &today.to_string(), &due.to_string(), &now).await?;
+    db::start_term(
+        tx.conn(),
+        org.id,
+        &today.to_string(),
+        &due.to_string(),
+        &now,
+    )
+    .await?;
     audit::by(tx.conn(), svc, actor, "org.create", &format!("org:{}", org.id), &org.path, &json!({"after": {"name": org.name, "kind": org.kind, "sector": org.sector, "parent": parent.id}})).await?;
     tx.commit().await?;
     Ok(org)
 }
 
-pub async fn update(svc: &Services, actor: &Actor, id: i64, form: &OrgForm) -> ServiceResult<OrgRow> {
+pub async fn update(
+    svc: &Services,
+    actor: &Actor,
+    id: i64,
+    form: &OrgForm,
+) -> ServiceResult<OrgRow> {
     actor.require(Permission::EditOrg)?;
-    let details = form.parse(svc.clock.today())?;
     let now = svc.clock.now_text();
     let mut tx = svc.store.begin_write().await?;
     let before = load_in_scope(tx.conn(), actor, id).await?;
+    let details = form.parse(svc.clock.today())?;
     if before.status != "active" {
         return Err(ServiceError::field("name", "已撤销的组织不能修改"));
     }
@@ -189,7 +268,12 @@ pub async fn update(svc: &Services, actor: &Actor, id: i64, form: &OrgForm) -> S
 }
 
 /// Moves an organization and everything below it under a new parent.
-pub async fn move_org(svc: &Services, actor: &Actor, id: i64, new_parent_id: i64) -> ServiceResult<OrgRow> {
+pub async fn move_org(
+    svc: &Services,
+    actor: &Actor,
+    id: i64,
+    new_parent_id: i64,
+) -> ServiceResult<OrgRow> {
     actor.require(Permission::ManageOrgs)?;
     let now = svc.clock.now_text();
     let mut tx = svc.store.begin_write().await?;
@@ -197,19 +281,27 @@ pub async fn move_org(svc: &Services, actor: &Actor, id: i64, new_parent_id: i64
     actor.require_below(&org.path)?;
     let parent = match db::get_org(tx.conn(), new_parent_id).await {
         Ok(p) => p,
-        Err(dangjian_store::DbError::NotFound) => return Err(ServiceError::field("parent_id", "目标上级组织不存在")),
+        Err(dangjian_store::DbError::NotFound) => {
+            return Err(ServiceError::field("parent_id", "目标上级组织不存在"));
+        }
         Err(e) => return Err(e.into()),
     };
     actor.require_scope(&parent.path)?;
     if parent.status != "active" {
         return Err(ServiceError::field("parent_id", "目标上级组织已撤销"));
     }
-    let (Some(moving), Some(target)) = (OrgPath::from_stored(&org.path), OrgPath::from_stored(&parent.path)) else {
+    let (Some(moving), Some(target)) = (
+        OrgPath::from_stored(&org.path),
+        OrgPath::from_stored(&parent.path),
+    ) else {
         return Err(ServiceError::NotFound);
     };
     check_move(&moving, &target)?;
     if org.parent_id == Some(parent.id) {
-        return Err(ServiceError::field("parent_id", "该组织已在目标上级组织之下"));
+        return Err(ServiceError::field(
+            "parent_id",
+            "该组织已在目标上级组织之下",
+        ));
     }
     let old_parent = org.parent_id;
     db::move_subtree(tx.conn(), &org, &parent, &now).await?;
@@ -222,6 +314,11 @@ pub async fn move_org(svc: &Services, actor: &Actor, id: i64, new_parent_id: i64
 /// Dissolves an organization with no active members or children.
 pub async fn dissolve(svc: &Services, actor: &Actor, id: i64, on: &str) -> ServiceResult<()> {
     actor.require(Permission::ManageOrgs)?;
+    {
+        // Scope first: someone outside it learns nothing from validation messages.
+        let mut conn = svc.store.read().await?;
+        load_in_scope(&mut conn, actor, id).await?;
+    }
     let on = dangjian_domain::error::date_field("dissolved_on", "撤销日期", on)?;
     if on > svc.clock.today() {
         return Err(ServiceError::field("dissolved_on", "撤销日期不能晚于今天"));
@@ -250,6 +347,11 @@ pub async fn dissolve(svc: &Services, actor: &Actor, id: i64, on: &str) -> Servi
 /// Records a re-election (换届): closes the current term and starts the next.
 pub async fn start_term(svc: &Services, actor: &Actor, id: i64, start: &str) -> ServiceResult<()> {
     actor.require(Permission::EditOrg)?;
+    {
+        // Scope first: someone outside it learns nothing from validation messages.
+        let mut conn = svc.store.read().await?;
+        load_in_scope(&mut conn, actor, id).await?;
+    }
     let start = dangjian_domain::error::date_field("start_date", "换届日期", start)?;
     if start > svc.clock.today() {
         return Err(ServiceError::field("start_date", "换届日期不能晚于今天"));
@@ -261,7 +363,16 @@ pub async fn start_term(svc: &Services, actor: &Actor, id: i64, start: &str) -> 
     let sector = Sector::from_code(&org.sector).unwrap_or(Sector::Rural);
     let due = term_due_date(start, default_term_years(kind, sector));
     db::start_term(tx.conn(), id, &start.to_string(), &due.to_string(), &now).await?;
-    audit::by(tx.conn(), svc, actor, "org.term", &format!("org:{id}"), &org.path, &json!({"after": {"start": start.to_string(), "due": due.to_string()}})).await?;
+    audit::by(
+        tx.conn(),
+        svc,
+        actor,
+        "org.term",
+        &format!("org:{id}"),
+        &org.path,
+        &json!({"after": {"start": start.to_string(), "due": due.to_string()}}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -282,7 +393,16 @@ pub async fn create_root(svc: &Services, name: &str) -> ServiceResult<i64> {
     };
     let mut tx = svc.store.begin_write().await?;
     let org = db::insert_org(tx.conn(), None, &details, &now).await?;
-    audit::append(tx.conn(), &svc.clock, "system", "org.create", &format!("org:{}", org.id), &org.path, &json!({"after": {"name": org.name}})).await?;
+    audit::append(
+        tx.conn(),
+        &svc.clock,
+        "system",
+        "org.create",
+        &format!("org:{}", org.id),
+        &org.path,
+        &json!({"after": {"name": org.name}}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(org.id)
 }

@@ -2,17 +2,17 @@
 //! handing out only the roles their own role may assign; the security
 //! administrator unlocks accounts. Every change is audited.
 
+use crate::Services;
 use crate::actor::Actor;
 use crate::audit;
 use crate::crypto::hash_password;
 use crate::error::{Errors, ServiceError, ServiceResult};
-use crate::Services;
+use dangjian_domain::FieldError;
 use dangjian_domain::error::text_field;
 use dangjian_domain::role::{Permission, Role};
-use dangjian_domain::FieldError;
+use dangjian_store::DbError;
 use dangjian_store::org as odb;
 use dangjian_store::user::{self as db, NewUser, UserRow};
-use dangjian_store::DbError;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -41,14 +41,24 @@ pub fn check_password(field: &'static str, pw: &str) -> Result<(), FieldError> {
 
 fn check_username(raw: &str) -> Result<String, FieldError> {
     let v = raw.trim();
-    if v.len() < 3 || v.len() > 32 || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.') {
-        return Err(FieldError::new("username", "用户名应为3到32位字母、数字、下划线或点"));
+    if v.len() < 3
+        || v.len() > 32
+        || !v
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+    {
+        return Err(FieldError::new(
+            "username",
+            "用户名应为3到32位字母、数字、下划线或点",
+        ));
     }
     Ok(v.to_ascii_lowercase())
 }
 
 pub async fn list(svc: &Services, actor: &Actor, page: i64) -> ServiceResult<(Vec<UserRow>, i64)> {
-    actor.require(Permission::ManageUsers).or_else(|_| actor.require(Permission::ManageSecurity))?;
+    actor
+        .require(Permission::ManageUsers)
+        .or_else(|_| actor.require(Permission::ManageSecurity))?;
     let (lo, hi) = actor.scope_range();
     let mut conn = svc.store.read().await?;
     let rows = db::list_users(&mut conn, &lo, &hi, PER_PAGE, (page.max(1) - 1) * PER_PAGE).await?;
@@ -60,17 +70,35 @@ pub async fn create(svc: &Services, actor: &Actor, form: &UserForm) -> ServiceRe
     actor.require(Permission::ManageUsers)?;
     let mut e = Errors::default();
     let username = e.take(check_username(&form.username));
-    let display = e.take(text_field("display_name", "姓名", &form.display_name, true, 30));
-    let role = e.take(Role::from_code(form.role.trim()).ok_or_else(|| FieldError::new("role", "请选择角色")));
-    if let Some(r) = role {
-        if !actor.role.assignable().contains(&r) {
-            e.push(FieldError::new("role", format!("{}不能创建{}账号", actor.role.label(), r.label())));
-        }
+    let display = e.take(text_field(
+        "display_name",
+        "姓名",
+        &form.display_name,
+        true,
+        30,
+    ));
+    let role = e.take(
+        Role::from_code(form.role.trim()).ok_or_else(|| FieldError::new("role", "请选择角色")),
+    );
+    if let Some(r) = role
+        && !actor.role.assignable().contains(&r)
+    {
+        e.push(FieldError::new(
+            "role",
+            format!("{}不能创建{}账号", actor.role.label(), r.label()),
+        ));
     }
-    let org_id = e.take(form.org_id.trim().parse::<i64>().map_err(|_| FieldError::new("org_id", "请选择所属党组织")));
+    let org_id = e.take(
+        form.org_id
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| FieldError::new("org_id", "请选择所属党组织")),
+    );
     e.take(check_password("password", &form.password));
     e.finish()?;
-    let (Some(username), Some(display), Some(role), Some(org_id)) = (username, display, role, org_id) else {
+    let (Some(username), Some(display), Some(role), Some(org_id)) =
+        (username, display, role, org_id)
+    else {
         unreachable!("checked by finish()")
     };
     let hash = hash_password(&form.password);
@@ -82,17 +110,44 @@ pub async fn create(svc: &Services, actor: &Actor, form: &UserForm) -> ServiceRe
         Err(err) => return Err(err.into()),
     };
     actor.require_scope(&org.path)?;
-    let id = match db::insert_user(tx.conn(), &NewUser { username: &username, display_name: &display, password_hash: &hash, role: role.code(), org_id }, &now).await {
+    let id = match db::insert_user(
+        tx.conn(),
+        &NewUser {
+            username: &username,
+            display_name: &display,
+            password_hash: &hash,
+            role: role.code(),
+            org_id,
+        },
+        &now,
+    )
+    .await
+    {
         Ok(id) => id,
-        Err(DbError::Conflict(_)) => return Err(ServiceError::field("username", "该用户名已被使用")),
+        Err(DbError::Conflict(_)) => {
+            return Err(ServiceError::field("username", "该用户名已被使用"));
+        }
         Err(err) => return Err(err.into()),
     };
-    audit::by(tx.conn(), svc, actor, "user.create", &format!("user:{id}"), &org.path, &json!({"after": {"username": username, "role": role.code(), "org": org_id}})).await?;
+    audit::by(
+        tx.conn(),
+        svc,
+        actor,
+        "user.create",
+        &format!("user:{id}"),
+        &org.path,
+        &json!({"after": {"username": username, "role": role.code(), "org": org_id}}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
-async fn user_in_scope(conn: &mut dangjian_store::Conn, actor: &Actor, id: i64) -> ServiceResult<UserRow> {
+async fn user_in_scope(
+    conn: &mut dangjian_store::Conn,
+    actor: &Actor,
+    id: i64,
+) -> ServiceResult<UserRow> {
     let u = db::get_user(conn, id).await?;
     actor.require_scope(&u.org_path)?;
     Ok(u)
@@ -110,12 +165,30 @@ pub async fn set_active(svc: &Services, actor: &Actor, id: i64, active: bool) ->
         return Err(ServiceError::forbidden("无权管理该角色的账号"));
     }
     db::set_active(tx.conn(), id, active).await?;
-    audit::by(tx.conn(), svc, actor, if active { "user.enable" } else { "user.disable" }, &format!("user:{id}"), &u.org_path, &json!({"after": {"active": active}})).await?;
+    audit::by(
+        tx.conn(),
+        svc,
+        actor,
+        if active {
+            "user.enable"
+        } else {
+            "user.disable"
+        },
+        &format!("user:{id}"),
+        &u.org_path,
+        &json!({"after": {"active": active}}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn reset_password(svc: &Services, actor: &Actor, id: i64, password: &str) -> ServiceResult<()> {
+pub async fn reset_password(
+    svc: &Services,
+    actor: &Actor,
+    id: i64,
+    password: &str,
+) -> ServiceResult<()> {
     actor.require(Permission::ManageUsers)?;
     check_password("password", password)?;
     let hash = hash_password(password);
@@ -126,7 +199,16 @@ pub async fn reset_password(svc: &Services, actor: &Actor, id: i64, password: &s
         return Err(ServiceError::forbidden("无权管理该角色的账号"));
     }
     db::set_password(tx.conn(), id, &hash).await?;
-    audit::by(tx.conn(), svc, actor, "user.password", &format!("user:{id}"), &u.org_path, &json!({})).await?;
+    audit::by(
+        tx.conn(),
+        svc,
+        actor,
+        "user.password",
+        &format!("user:{id}"),
+        &u.org_path,
+        &json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -137,22 +219,58 @@ pub async fn unlock(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<()>
     let mut tx = svc.store.begin_write().await?;
     let u = user_in_scope(tx.conn(), actor, id).await?;
     db::clear_failed_logins(tx.conn(), id).await?;
-    audit::by(tx.conn(), svc, actor, "user.unlock", &format!("user:{id}"), &u.org_path, &json!({})).await?;
+    audit::by(
+        tx.conn(),
+        svc,
+        actor,
+        "user.unlock",
+        &format!("user:{id}"),
+        &u.org_path,
+        &json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Creates an account without an acting user: the first administrator of
 /// a new installation and the demo accounts.
-pub async fn bootstrap(svc: &Services, username: &str, display: &str, role: Role, org_id: i64, password: &str) -> ServiceResult<i64> {
+pub async fn bootstrap(
+    svc: &Services,
+    username: &str,
+    display: &str,
+    role: Role,
+    org_id: i64,
+    password: &str,
+) -> ServiceResult<i64> {
     let username = check_username(username)?;
     check_password("password", password)?;
     let hash = hash_password(password);
     let now = svc.clock.now_text();
     let mut tx = svc.store.begin_write().await?;
     let org = odb::get_org(tx.conn(), org_id).await?;
-    let id = db::insert_user(tx.conn(), &NewUser { username: &username, display_name: display, password_hash: &hash, role: role.code(), org_id }, &now).await?;
-    audit::append(tx.conn(), &svc.clock, "system", "user.create", &format!("user:{id}"), &org.path, &json!({"after": {"username": username, "role": role.code(), "org": org_id}})).await?;
+    let id = db::insert_user(
+        tx.conn(),
+        &NewUser {
+            username: &username,
+            display_name: display,
+            password_hash: &hash,
+            role: role.code(),
+            org_id,
+        },
+        &now,
+    )
+    .await?;
+    audit::append(
+        tx.conn(),
+        &svc.clock,
+        "system",
+        "user.create",
+        &format!("user:{id}"),
+        &org.path,
+        &json!({"after": {"username": username, "role": role.code(), "org": org_id}}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -41,10 +41,12 @@ const COLS: &str = "id, at, actor, action, target, org_path, summary, prev_hash,
 /// The id and hash of the last row, or (0, GENESIS) for an empty log.
 /// Call inside the write transaction that appends.
 pub async fn last(conn: &mut AnyConnection) -> DbResult<(i64, String)> {
-    Ok(sqlx::query_as::<_, (i64, String)>("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
-        .fetch_optional(&mut *conn)
-        .await?
-        .unwrap_or((0, GENESIS.to_owned())))
+    Ok(sqlx::query_as::<_, (i64, String)>(
+        "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .unwrap_or((0, GENESIS.to_owned())))
 }
 
 /// Inserts a row with an explicit id (the hash covers the id).
@@ -70,7 +72,11 @@ pub async fn insert(conn: &mut AnyConnection, row: &StoredAudit) -> DbResult<()>
 }
 
 /// Rows with id greater than `after`, in id order, at most `limit`.
-pub async fn batch_after(conn: &mut AnyConnection, after: i64, limit: i64) -> DbResult<Vec<AuditRow>> {
+pub async fn batch_after(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> DbResult<Vec<AuditRow>> {
     Ok(sqlx::query_as::<_, AuditRow>(dynamic(format!(
         "SELECT {COLS} FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2"
     )))
@@ -114,7 +120,12 @@ impl AuditFilter {
     }
 }
 
-pub async fn list(conn: &mut AnyConnection, f: &AuditFilter, limit: i64, offset: i64) -> DbResult<Vec<AuditRow>> {
+pub async fn list(
+    conn: &mut AnyConnection,
+    f: &AuditFilter,
+    limit: i64,
+    offset: i64,
+) -> DbResult<Vec<AuditRow>> {
     let (cond, binds) = f.where_clause();
     let sql = format!(
         "SELECT {COLS} FROM audit_log WHERE {cond} ORDER BY id DESC LIMIT ${} OFFSET ${}",

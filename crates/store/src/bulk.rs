@@ -90,7 +90,11 @@ pub struct BulkMember {
     pub fields: crate::member::MemberFields,
 }
 
-pub async fn insert_members(conn: &mut AnyConnection, rows: &[BulkMember], now: &str) -> DbResult<()> {
+pub async fn insert_members(
+    conn: &mut AnyConnection,
+    rows: &[BulkMember],
+    now: &str,
+) -> DbResult<()> {
     for chunk in rows.chunks(BATCH) {
         let sql = format!(
             "INSERT INTO members (org_id, org_path, name, gender, birth_date, ethnicity, education, category, joined_on, \
@@ -130,7 +134,11 @@ pub async fn insert_members(conn: &mut AnyConnection, rows: &[BulkMember], now: 
 }
 
 /// (org id, start, due)
-pub async fn insert_terms(conn: &mut AnyConnection, rows: &[(i64, String, String)], now: &str) -> DbResult<()> {
+pub async fn insert_terms(
+    conn: &mut AnyConnection,
+    rows: &[(i64, String, String)],
+    now: &str,
+) -> DbResult<()> {
     for chunk in rows.chunks(BATCH) {
         let sql = format!(
             "INSERT INTO org_terms (org_id, start_date, due_date, created_at) VALUES {}",
@@ -161,5 +169,7 @@ pub async fn reset_sequences(conn: &mut AnyConnection, engine: Engine) -> DbResu
 
 /// Number of organizations (to tell an empty database).
 pub async fn org_count(conn: &mut AnyConnection) -> DbResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(&mut *conn).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM orgs")
+        .fetch_one(&mut *conn)
+        .await?)
 }

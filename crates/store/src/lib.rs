@@ -40,10 +40,10 @@ impl DbError {
         if let sqlx::Error::RowNotFound = e {
             return DbError::NotFound;
         }
-        if let Some(db) = e.as_database_error() {
-            if db.is_unique_violation() || db.is_foreign_key_violation() {
-                return DbError::Conflict(db.message().to_owned());
-            }
+        if let Some(db) = e.as_database_error()
+            && (db.is_unique_violation() || db.is_foreign_key_violation())
+        {
+            return DbError::Conflict(db.message().to_owned());
         }
         DbError::Other(e)
     }

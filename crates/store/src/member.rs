@@ -110,7 +110,12 @@ pub async fn insert_member(
 }
 
 /// Rewrites a member's fields (not the organization: see [`transfer`]).
-pub async fn update_member(conn: &mut AnyConnection, old: &MemberRow, f: &MemberFields, now: &str) -> DbResult<()> {
+pub async fn update_member(
+    conn: &mut AnyConnection,
+    old: &MemberRow,
+    f: &MemberFields,
+    now: &str,
+) -> DbResult<()> {
     sqlx::query(
         "UPDATE members SET name = $1, gender = $2, birth_date = $3, ethnicity = $4, education = $5, \
          category = $6, joined_on = $7, full_on = $8, probation_extended = $9, post = $10, address = $11, \
@@ -153,11 +158,16 @@ pub async fn get_member(conn: &mut AnyConnection, id: i64) -> DbResult<MemberRow
         .ok_or(DbError::NotFound)
 }
 
-pub async fn find_by_id_card_hmac(conn: &mut AnyConnection, hmac: &str) -> DbResult<Option<MemberRow>> {
-    Ok(sqlx::query_as::<_, MemberRow>(dynamic(format!("SELECT {COLS} FROM members WHERE id_card_hmac = $1")))
-        .bind(hmac)
-        .fetch_optional(&mut *conn)
-        .await?)
+pub async fn find_by_id_card_hmac(
+    conn: &mut AnyConnection,
+    hmac: &str,
+) -> DbResult<Option<MemberRow>> {
+    Ok(sqlx::query_as::<_, MemberRow>(dynamic(format!(
+        "SELECT {COLS} FROM members WHERE id_card_hmac = $1"
+    )))
+    .bind(hmac)
+    .fetch_optional(&mut *conn)
+    .await?)
 }
 
 /// Moves a member to another organization and records the transfer.
@@ -223,10 +233,12 @@ pub async fn transfers(conn: &mut AnyConnection, member_id: i64) -> DbResult<Vec
 
 /// Active members directly in an organization (for the dissolve check).
 pub async fn active_count_in_org(conn: &mut AnyConnection, org_id: i64) -> DbResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE org_id = $1 AND status = 'active'")
-        .bind(org_id)
-        .fetch_one(&mut *conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE org_id = $1 AND status = 'active'")
+            .bind(org_id)
+            .fetch_one(&mut *conn)
+            .await?,
+    )
 }
 
 /// Filters of the member list. Every value is bound, never formatted into
@@ -338,7 +350,11 @@ pub async fn list_members(
 
 /// Counts the filtered list, stopping at `cap` (a county-wide filtered count
 /// need not be exact past a point; the page says "more than").
-pub async fn count_members(conn: &mut AnyConnection, filter: &MemberFilter, cap: i64) -> DbResult<i64> {
+pub async fn count_members(
+    conn: &mut AnyConnection,
+    filter: &MemberFilter,
+    cap: i64,
+) -> DbResult<i64> {
     let (cond, binds) = filter.where_clause();
     let sql = format!(
         "SELECT COUNT(*) FROM (SELECT 1 FROM members m JOIN orgs o ON o.id = m.org_id WHERE {cond} LIMIT ${}) t",

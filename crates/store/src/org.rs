@@ -84,7 +84,15 @@ pub async fn insert_org(
         .await
         .map_err(DbError::from_sqlx)?;
     if let Some(p) = parent {
-        adjust_ancestors(conn, &p.path, Delta { orgs: 1, ..Delta::default() }).await?;
+        adjust_ancestors(
+            conn,
+            &p.path,
+            Delta {
+                orgs: 1,
+                ..Delta::default()
+            },
+        )
+        .await?;
     }
     get_org(conn, id).await
 }
@@ -102,7 +110,10 @@ pub async fn get_orgs(conn: &mut AnyConnection, ids: &[i64]) -> DbResult<Vec<Org
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!("SELECT {COLS} FROM orgs WHERE id IN ({})", placeholders(1, ids.len()));
+    let sql = format!(
+        "SELECT {COLS} FROM orgs WHERE id IN ({})",
+        placeholders(1, ids.len())
+    );
     let mut q = sqlx::query_as::<_, OrgRow>(dynamic(sql));
     for id in ids {
         q = q.bind(*id);
@@ -111,8 +122,16 @@ pub async fn get_orgs(conn: &mut AnyConnection, ids: &[i64]) -> DbResult<Vec<Org
 }
 
 /// Direct children, active ones first, by name.
-pub async fn children(conn: &mut AnyConnection, parent_id: i64, include_dissolved: bool) -> DbResult<Vec<OrgRow>> {
-    let status = if include_dissolved { "" } else { " AND status = 'active'" };
+pub async fn children(
+    conn: &mut AnyConnection,
+    parent_id: i64,
+    include_dissolved: bool,
+) -> DbResult<Vec<OrgRow>> {
+    let status = if include_dissolved {
+        ""
+    } else {
+        " AND status = 'active'"
+    };
     Ok(sqlx::query_as::<_, OrgRow>(dynamic(format!(
         "SELECT {COLS} FROM orgs WHERE parent_id = $1{status} ORDER BY status, kind, name"
     )))
@@ -166,7 +185,12 @@ pub async fn subtree(conn: &mut AnyConnection, path: &str, upper: &str) -> DbRes
     .await?)
 }
 
-pub async fn update_details(conn: &mut AnyConnection, id: i64, d: &OrgDetails, now: &str) -> DbResult<()> {
+pub async fn update_details(
+    conn: &mut AnyConnection,
+    id: i64,
+    d: &OrgDetails,
+    now: &str,
+) -> DbResult<()> {
     let n = sqlx::query(
         "UPDATE orgs SET name = $1, kind = $2, sector = $3, secretary_name = $4, \
          secretary_vacant_since = $5, unit_name = $6, population = $7, updated_at = $8 WHERE id = $9",
@@ -184,13 +208,22 @@ pub async fn update_details(conn: &mut AnyConnection, id: i64, d: &OrgDetails, n
     .await
     .map_err(DbError::from_sqlx)?
     .rows_affected();
-    if n == 0 { Err(DbError::NotFound) } else { Ok(()) }
+    if n == 0 {
+        Err(DbError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
 /// Moves `org` and its whole subtree under `new_parent`: every path and
 /// depth below it, its members' path copies and both ancestor chains'
 /// counters change in the caller's transaction, so the move is atomic.
-pub async fn move_subtree(conn: &mut AnyConnection, org: &OrgRow, new_parent: &OrgRow, now: &str) -> DbResult<()> {
+pub async fn move_subtree(
+    conn: &mut AnyConnection,
+    org: &OrgRow,
+    new_parent: &OrgRow,
+    now: &str,
+) -> DbResult<()> {
     let old_path = org.path.as_str();
     let old_upper = upper_of(old_path);
     let new_path = format!("{}{}/", new_parent.path, org.id);
@@ -240,22 +273,34 @@ pub async fn move_subtree(conn: &mut AnyConnection, org: &OrgRow, new_parent: &O
 /// Marks an organization dissolved (history is kept). The caller checks
 /// that it has no active members or children.
 pub async fn dissolve(conn: &mut AnyConnection, org: &OrgRow, on: &str, now: &str) -> DbResult<()> {
-    sqlx::query("UPDATE orgs SET status = 'dissolved', dissolved_on = $1, updated_at = $2 WHERE id = $3")
-        .bind(on)
-        .bind(now)
-        .bind(org.id)
-        .execute(&mut *conn)
-        .await
-        .map_err(DbError::from_sqlx)?;
-    adjust_ancestors(conn, &parent_path(&org.path), Delta { orgs: -1, ..Delta::default() }).await
+    sqlx::query(
+        "UPDATE orgs SET status = 'dissolved', dissolved_on = $1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(on)
+    .bind(now)
+    .bind(org.id)
+    .execute(&mut *conn)
+    .await
+    .map_err(DbError::from_sqlx)?;
+    adjust_ancestors(
+        conn,
+        &parent_path(&org.path),
+        Delta {
+            orgs: -1,
+            ..Delta::default()
+        },
+    )
+    .await
 }
 
 /// Number of active direct children.
 pub async fn active_children_count(conn: &mut AnyConnection, id: i64) -> DbResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE parent_id = $1 AND status = 'active'")
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE parent_id = $1 AND status = 'active'")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?,
+    )
 }
 
 /// Changes to the roll-up counters.
@@ -290,7 +335,11 @@ pub async fn adjust_ancestors(conn: &mut AnyConnection, path: &str, d: Delta) ->
          sub_full = sub_full + $3, sub_probationary = sub_probationary + $4 WHERE id IN ({})",
         placeholders(5, ids.len())
     );
-    let mut q = sqlx::query(dynamic(sql)).bind(d.orgs).bind(d.members).bind(d.full).bind(d.probationary);
+    let mut q = sqlx::query(dynamic(sql))
+        .bind(d.orgs)
+        .bind(d.members)
+        .bind(d.full)
+        .bind(d.probationary);
     for id in ids {
         q = q.bind(id);
     }
@@ -318,13 +367,19 @@ pub async fn recompute_rollups(conn: &mut AnyConnection) -> DbResult<u64> {
     for (id, path, status, ..) in &orgs {
         if status == "active" {
             // An active organization counts for each of its strict ancestors.
-            for anc in path.split('/').filter_map(|s| s.parse::<i64>().ok()).filter(|a| a != id) {
+            for anc in path
+                .split('/')
+                .filter_map(|s| s.parse::<i64>().ok())
+                .filter(|a| a != id)
+            {
                 totals.entry(anc).or_default().orgs += 1;
             }
         }
     }
     for (org_id, category, n) in counts {
-        let Some(path) = path_of.get(&org_id) else { continue };
+        let Some(path) = path_of.get(&org_id) else {
+            continue;
+        };
         for anc in path.split('/').filter_map(|s| s.parse::<i64>().ok()) {
             let t = totals.entry(anc).or_default();
             t.members += n;
@@ -366,20 +421,28 @@ pub struct TermRow {
 }
 
 /// Starts a new term; an open previous term is closed on `start`.
-pub async fn start_term(conn: &mut AnyConnection, org_id: i64, start: &str, due: &str, now: &str) -> DbResult<()> {
+pub async fn start_term(
+    conn: &mut AnyConnection,
+    org_id: i64,
+    start: &str,
+    due: &str,
+    now: &str,
+) -> DbResult<()> {
     sqlx::query("UPDATE org_terms SET actual_date = $1 WHERE org_id = $2 AND actual_date IS NULL")
         .bind(start)
         .bind(org_id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO org_terms (org_id, start_date, due_date, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(org_id)
-        .bind(start)
-        .bind(due)
-        .bind(now)
-        .execute(&mut *conn)
-        .await
-        .map_err(DbError::from_sqlx)?;
+    sqlx::query(
+        "INSERT INTO org_terms (org_id, start_date, due_date, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(org_id)
+    .bind(start)
+    .bind(due)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(DbError::from_sqlx)?;
     Ok(())
 }
 

@@ -57,15 +57,26 @@ pub async fn get_user(conn: &mut AnyConnection, id: i64) -> DbResult<UserRow> {
         .ok_or(DbError::NotFound)
 }
 
-pub async fn find_by_username(conn: &mut AnyConnection, username: &str) -> DbResult<Option<UserRow>> {
-    Ok(sqlx::query_as::<_, UserRow>(dynamic(format!("{SELECT} WHERE u.username = $1")))
-        .bind(username)
-        .fetch_optional(&mut *conn)
-        .await?)
+pub async fn find_by_username(
+    conn: &mut AnyConnection,
+    username: &str,
+) -> DbResult<Option<UserRow>> {
+    Ok(
+        sqlx::query_as::<_, UserRow>(dynamic(format!("{SELECT} WHERE u.username = $1")))
+            .bind(username)
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
 }
 
 /// Accounts bound to organizations in the subtree.
-pub async fn list_users(conn: &mut AnyConnection, path: &str, upper: &str, limit: i64, offset: i64) -> DbResult<Vec<UserRow>> {
+pub async fn list_users(
+    conn: &mut AnyConnection,
+    path: &str,
+    upper: &str,
+    limit: i64,
+    offset: i64,
+) -> DbResult<Vec<UserRow>> {
     Ok(sqlx::query_as::<_, UserRow>(dynamic(format!(
         "{SELECT} WHERE o.path >= $1 AND o.path < $2 ORDER BY o.path, u.username LIMIT $3 OFFSET $4"
     )))
@@ -89,7 +100,12 @@ pub async fn count_users(conn: &mut AnyConnection, path: &str, upper: &str) -> D
 
 /// Records a failed login; locks the account until `lock_until` when the
 /// count reaches `max_attempts`. Returns the new count.
-pub async fn record_failed_login(conn: &mut AnyConnection, id: i64, max_attempts: i64, lock_until: &str) -> DbResult<i64> {
+pub async fn record_failed_login(
+    conn: &mut AnyConnection,
+    id: i64,
+    max_attempts: i64,
+    lock_until: &str,
+) -> DbResult<i64> {
     let n: i64 = sqlx::query_scalar(
         "UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts",
     )
@@ -145,7 +161,13 @@ pub struct SessionRow {
     pub last_seen: String,
 }
 
-pub async fn insert_session(conn: &mut AnyConnection, token_hash: &str, user_id: i64, csrf: &str, now: &str) -> DbResult<()> {
+pub async fn insert_session(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    user_id: i64,
+    csrf: &str,
+    now: &str,
+) -> DbResult<()> {
     sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen) VALUES ($1, $2, $3, $4, $4)")
         .bind(token_hash)
         .bind(user_id)
@@ -157,7 +179,10 @@ pub async fn insert_session(conn: &mut AnyConnection, token_hash: &str, user_id:
     Ok(())
 }
 
-pub async fn get_session(conn: &mut AnyConnection, token_hash: &str) -> DbResult<Option<SessionRow>> {
+pub async fn get_session(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> DbResult<Option<SessionRow>> {
     Ok(sqlx::query_as::<_, SessionRow>(
         "SELECT token_hash, user_id, csrf_token, created_at, last_seen FROM sessions WHERE token_hash = $1",
     )
@@ -210,7 +235,13 @@ pub struct ApiTokenRow {
     pub revoked: i64,
 }
 
-pub async fn insert_api_token(conn: &mut AnyConnection, user_id: i64, name: &str, token_hash: &str, now: &str) -> DbResult<i64> {
+pub async fn insert_api_token(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    name: &str,
+    token_hash: &str,
+    now: &str,
+) -> DbResult<i64> {
     sqlx::query_scalar(
         "INSERT INTO api_tokens (user_id, name, token_hash, created_at, revoked) VALUES ($1, $2, $3, $4, 0) RETURNING id",
     )
@@ -224,7 +255,10 @@ pub async fn insert_api_token(conn: &mut AnyConnection, user_id: i64, name: &str
 }
 
 /// The user id behind an unrevoked token.
-pub async fn user_of_api_token(conn: &mut AnyConnection, token_hash: &str) -> DbResult<Option<(i64, i64)>> {
+pub async fn user_of_api_token(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> DbResult<Option<(i64, i64)>> {
     Ok(sqlx::query_as::<_, (i64, i64)>(
         "SELECT id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked = 0",
     )
@@ -252,11 +286,13 @@ pub async fn api_tokens_of(conn: &mut AnyConnection, user_id: i64) -> DbResult<V
 }
 
 pub async fn revoke_api_token(conn: &mut AnyConnection, user_id: i64, id: i64) -> DbResult<bool> {
-    Ok(sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE id = $1 AND user_id = $2")
-        .bind(id)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected()
-        > 0)
+    Ok(
+        sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+            > 0,
+    )
 }

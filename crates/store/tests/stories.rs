@@ -2,6 +2,8 @@
 //! tree with moves and roll-ups, members with filters and transfers, the
 //! audit table, and schema parity between the two migration folders.
 
+#![allow(clippy::many_single_char_names)] // short names keep the stories readable
+
 mod common;
 
 use common::TestDb;
@@ -45,16 +47,19 @@ fn fields(name: &str, id_key: &str, category: &str) -> MemberFields {
 }
 
 async fn add(conn: &mut Conn, parent: Option<&OrgRow>, name: &str, kind: &str) -> OrgRow {
-    org::insert_org(conn, parent, &details(name, kind), NOW).await.unwrap()
+    org::insert_org(conn, parent, &details(name, kind), NOW)
+        .await
+        .unwrap()
 }
 
 /// The incremental counters equal a recomputation from the rows.
 async fn assert_rollups_consistent(conn: &mut Conn) {
-    let before: Vec<(i64, i64, i64, i64, i64)> =
-        sqlx::query_as("SELECT id, sub_orgs, sub_members, sub_full, sub_probationary FROM orgs ORDER BY id")
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap();
+    let before: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT id, sub_orgs, sub_members, sub_full, sub_probationary FROM orgs ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
     let changed = org::recompute_rollups(conn).await.unwrap();
     assert_eq!(changed, 0, "incremental roll-ups drifted: {before:?}");
 }
@@ -70,29 +75,88 @@ async fn a_subtree_moves_with_its_members_and_counts() {
         let village = add(c, Some(&town_a), "桃源村党总支", "general_branch").await;
         let branch = add(c, Some(&village), "桃源村第一党支部", "branch").await;
         let group = add(c, Some(&branch), "第一党小组", "group").await;
-        assert_eq!(group.path, format!("/{}/{}/{}/{}/{}/", county.id, town_a.id, village.id, branch.id, group.id));
-        member::insert_member(c, branch.id, &branch.path, &fields("李四", "a", "full"), NOW).await.unwrap();
-        member::insert_member(c, branch.id, &branch.path, &fields("王五", "b", "probationary"), NOW).await.unwrap();
-        member::insert_member(c, village.id, &village.path, &fields("赵六", "c", "full"), NOW).await.unwrap();
+        assert_eq!(
+            group.path,
+            format!(
+                "/{}/{}/{}/{}/{}/",
+                county.id, town_a.id, village.id, branch.id, group.id
+            )
+        );
+        member::insert_member(
+            c,
+            branch.id,
+            &branch.path,
+            &fields("李四", "a", "full"),
+            NOW,
+        )
+        .await
+        .unwrap();
+        member::insert_member(
+            c,
+            branch.id,
+            &branch.path,
+            &fields("王五", "b", "probationary"),
+            NOW,
+        )
+        .await
+        .unwrap();
+        member::insert_member(
+            c,
+            village.id,
+            &village.path,
+            &fields("赵六", "c", "full"),
+            NOW,
+        )
+        .await
+        .unwrap();
         assert_rollups_consistent(c).await;
         let a = org::get_org(c, town_a.id).await.unwrap();
-        assert_eq!((a.sub_orgs, a.sub_members, a.sub_full, a.sub_probationary), (3, 3, 2, 1), "{}", db.name);
+        assert_eq!(
+            (a.sub_orgs, a.sub_members, a.sub_full, a.sub_probationary),
+            (3, 3, 2, 1),
+            "{}",
+            db.name
+        );
 
         let village = org::get_org(c, village.id).await.unwrap();
         org::move_subtree(c, &village, &town_b, NOW).await.unwrap();
         let moved_group = org::get_org(c, group.id).await.unwrap();
-        assert_eq!(moved_group.path, format!("/{}/{}/{}/{}/{}/", county.id, town_b.id, village.id, branch.id, group.id));
+        assert_eq!(
+            moved_group.path,
+            format!(
+                "/{}/{}/{}/{}/{}/",
+                county.id, town_b.id, village.id, branch.id, group.id
+            )
+        );
         assert_eq!(moved_group.depth, 4);
         let a = org::get_org(c, town_a.id).await.unwrap();
         let b = org::get_org(c, town_b.id).await.unwrap();
         assert_eq!((a.sub_orgs, a.sub_members), (0, 0), "{}", db.name);
-        assert_eq!((b.sub_orgs, b.sub_members, b.sub_probationary), (3, 3, 1), "{}", db.name);
+        assert_eq!(
+            (b.sub_orgs, b.sub_members, b.sub_probationary),
+            (3, 3, 1),
+            "{}",
+            db.name
+        );
         let root = org::get_org(c, county.id).await.unwrap();
         assert_eq!((root.sub_orgs, root.sub_members), (5, 3));
         // Members' path copies followed the move: a range query under town B finds them.
-        let f = MemberFilter { scope_path: b.path.clone(), scope_upper: org::upper_of(&b.path), ..MemberFilter::default() };
-        assert_eq!(member::count_members(c, &f, 100).await.unwrap(), 3, "{}", db.name);
-        let f = MemberFilter { scope_path: a.path.clone(), scope_upper: org::upper_of(&a.path), ..MemberFilter::default() };
+        let f = MemberFilter {
+            scope_path: b.path.clone(),
+            scope_upper: org::upper_of(&b.path),
+            ..MemberFilter::default()
+        };
+        assert_eq!(
+            member::count_members(c, &f, 100).await.unwrap(),
+            3,
+            "{}",
+            db.name
+        );
+        let f = MemberFilter {
+            scope_path: a.path.clone(),
+            scope_upper: org::upper_of(&a.path),
+            ..MemberFilter::default()
+        };
         assert_eq!(member::count_members(c, &f, 100).await.unwrap(), 0);
         assert_rollups_consistent(c).await;
 
@@ -120,11 +184,23 @@ async fn sibling_paths_with_a_common_prefix_stay_apart() {
         }
         let two = &kids[0];
         assert_eq!(two.path, format!("/{}/{}/", root.id, two.id));
-        let sub = org::subtree(c, &two.path, &org::upper_of(&two.path)).await.unwrap();
-        assert_eq!(sub.len(), 1, "{}: {:?}", db.name, sub.iter().map(|o| &o.path).collect::<Vec<_>>());
-        let found = org::search_orgs(c, &root.path, &org::upper_of(&root.path), "第1", 100).await.unwrap();
+        let sub = org::subtree(c, &two.path, &org::upper_of(&two.path))
+            .await
+            .unwrap();
+        assert_eq!(
+            sub.len(),
+            1,
+            "{}: {:?}",
+            db.name,
+            sub.iter().map(|o| &o.path).collect::<Vec<_>>()
+        );
+        let found = org::search_orgs(c, &root.path, &org::upper_of(&root.path), "第1", 100)
+            .await
+            .unwrap();
         assert_eq!(found.len(), 11, "{}", db.name); // 第1, 第10..第19
-        let none = org::search_orgs(c, &root.path, &org::upper_of(&root.path), "%", 100).await.unwrap();
+        let none = org::search_orgs(c, &root.path, &org::upper_of(&root.path), "%", 100)
+            .await
+            .unwrap();
         assert!(none.is_empty(), "LIKE wildcards are escaped ({})", db.name);
         tx.commit().await.unwrap();
         db.finish().await;
@@ -141,33 +217,78 @@ async fn members_filter_page_transfer_and_stay_unique() {
         let b2 = add(c, Some(&root), "二支部", "branch").await;
         for i in 0..30 {
             let cat = if i % 10 == 0 { "probationary" } else { "full" };
-            member::insert_member(c, b1.id, &b1.path, &fields(&format!("党员{i:02}"), &format!("k{i}"), cat), NOW).await.unwrap();
+            member::insert_member(
+                c,
+                b1.id,
+                &b1.path,
+                &fields(&format!("党员{i:02}"), &format!("k{i}"), cat),
+                NOW,
+            )
+            .await
+            .unwrap();
         }
         // A refused write aborts a PostgreSQL transaction: try it in a savepoint.
         let mut sp = sqlx::Connection::begin(&mut *c).await.unwrap();
-        let dup = member::insert_member(&mut sp, b2.id, &b2.path, &fields("重复", "k1", "full"), NOW).await;
-        assert!(matches!(dup, Err(DbError::Conflict(_))), "{}: {dup:?}", db.name);
+        let dup =
+            member::insert_member(&mut sp, b2.id, &b2.path, &fields("重复", "k1", "full"), NOW)
+                .await;
+        assert!(
+            matches!(dup, Err(DbError::Conflict(_))),
+            "{}: {dup:?}",
+            db.name
+        );
         sp.rollback().await.unwrap();
 
-        let all = MemberFilter { scope_path: root.path.clone(), scope_upper: org::upper_of(&root.path), ..MemberFilter::default() };
+        let all = MemberFilter {
+            scope_path: root.path.clone(),
+            scope_upper: org::upper_of(&root.path),
+            ..MemberFilter::default()
+        };
         assert_eq!(member::count_members(c, &all, 1000).await.unwrap(), 30);
-        assert_eq!(member::count_members(c, &all, 10).await.unwrap(), 10, "count stops at the cap");
+        assert_eq!(
+            member::count_members(c, &all, 10).await.unwrap(),
+            10,
+            "count stops at the cap"
+        );
         let page2 = member::list_members(c, &all, 20, 20).await.unwrap();
         assert_eq!(page2.len(), 10);
-        let prob = MemberFilter { category: Some("probationary".into()), ..all.clone() };
+        let prob = MemberFilter {
+            category: Some("probationary".into()),
+            ..all.clone()
+        };
         assert_eq!(member::count_members(c, &prob, 1000).await.unwrap(), 3);
-        let named = MemberFilter { name_contains: Some("党员0".into()), ..all.clone() };
+        let named = MemberFilter {
+            name_contains: Some("党员0".into()),
+            ..all.clone()
+        };
         assert_eq!(member::count_members(c, &named, 1000).await.unwrap(), 10);
-        let injected = MemberFilter { name_contains: Some("' OR 1=1 --".into()), ..all.clone() };
+        let injected = MemberFilter {
+            name_contains: Some("' OR 1=1 --".into()),
+            ..all.clone()
+        };
         assert_eq!(member::count_members(c, &injected, 1000).await.unwrap(), 0);
 
-        let m = member::find_by_id_card_hmac(c, "hmac-k3").await.unwrap().unwrap();
-        member::transfer(c, &m, b2.id, &b2.path, "2026-10-01", "工作调动", NOW).await.unwrap();
+        let m = member::find_by_id_card_hmac(c, "hmac-k3")
+            .await
+            .unwrap()
+            .unwrap();
+        member::transfer(c, &m, b2.id, &b2.path, "2026-10-01", "工作调动", NOW)
+            .await
+            .unwrap();
         let moved = member::get_member(c, m.id).await.unwrap();
-        assert_eq!((moved.org_id, moved.org_path.as_str()), (b2.id, b2.path.as_str()));
+        assert_eq!(
+            (moved.org_id, moved.org_path.as_str()),
+            (b2.id, b2.path.as_str())
+        );
         let history = member::transfers(c, m.id).await.unwrap();
         assert_eq!(history.len(), 1);
-        assert_eq!((history[0].from_org_name.as_str(), history[0].to_org_name.as_str()), ("一支部", "二支部"));
+        assert_eq!(
+            (
+                history[0].from_org_name.as_str(),
+                history[0].to_org_name.as_str()
+            ),
+            ("一支部", "二支部")
+        );
         assert_eq!(org::get_org(c, b2.id).await.unwrap().sub_members, 1);
         assert_eq!(org::get_org(c, b1.id).await.unwrap().sub_members, 29);
         assert_rollups_consistent(c).await;
@@ -195,14 +316,34 @@ async fn audit_rows_append_and_read_in_order() {
                 summary: "{\"a\":\"<b>\"}".into(),
             };
             let hash = chain_hash(&prev, &entry);
-            audit::insert(c, &StoredAudit { entry, prev_hash: prev, hash }).await.unwrap();
+            audit::insert(
+                c,
+                &StoredAudit {
+                    entry,
+                    prev_hash: prev,
+                    hash,
+                },
+            )
+            .await
+            .unwrap();
         }
-        let rows: Vec<_> = audit::batch_after(c, 0, 10).await.unwrap().into_iter().map(audit::AuditRow::into_stored).collect();
+        let rows: Vec<_> = audit::batch_after(c, 0, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(audit::AuditRow::into_stored)
+            .collect();
         assert_eq!(rows.len(), 3);
         verify_chain(GENESIS, &rows).unwrap();
-        let f = audit::AuditFilter { action_prefix: Some("member.".into()), ..Default::default() };
+        let f = audit::AuditFilter {
+            action_prefix: Some("member.".into()),
+            ..Default::default()
+        };
         assert_eq!(audit::count(c, &f).await.unwrap(), 3, "{}", db.name);
-        let f = audit::AuditFilter { action_prefix: Some("login.".into()), ..Default::default() };
+        let f = audit::AuditFilter {
+            action_prefix: Some("login.".into()),
+            ..Default::default()
+        };
         assert_eq!(audit::count(c, &f).await.unwrap(), 0);
         tx.commit().await.unwrap();
         db.finish().await;
@@ -215,20 +356,62 @@ async fn users_sessions_and_lockout() {
         let mut tx = db.store.begin_write().await.unwrap();
         let c = tx.conn();
         let root = add(c, None, "中共测试县委员会", "committee").await;
-        let id = user::insert_user(c, &user::NewUser { username: "a", display_name: "甲", password_hash: "h", role: "leader", org_id: root.id }, NOW).await.unwrap();
+        let id = user::insert_user(
+            c,
+            &user::NewUser {
+                username: "a",
+                display_name: "甲",
+                password_hash: "h",
+                role: "leader",
+                org_id: root.id,
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
         let mut sp = sqlx::Connection::begin(&mut *c).await.unwrap();
-        let again = user::insert_user(&mut sp, &user::NewUser { username: "a", display_name: "乙", password_hash: "h", role: "leader", org_id: root.id }, NOW).await;
+        let again = user::insert_user(
+            &mut sp,
+            &user::NewUser {
+                username: "a",
+                display_name: "乙",
+                password_hash: "h",
+                role: "leader",
+                org_id: root.id,
+            },
+            NOW,
+        )
+        .await;
         assert!(matches!(again, Err(DbError::Conflict(_))));
         sp.rollback().await.unwrap();
         for n in 1..=4 {
-            assert_eq!(user::record_failed_login(c, id, 5, "2026-11-29T09:00:00.000000Z").await.unwrap(), n);
+            assert_eq!(
+                user::record_failed_login(c, id, 5, "2026-11-29T09:00:00.000000Z")
+                    .await
+                    .unwrap(),
+                n
+            );
         }
-        user::record_failed_login(c, id, 5, "2026-11-29T09:00:00.000000Z").await.unwrap();
+        user::record_failed_login(c, id, 5, "2026-11-29T09:00:00.000000Z")
+            .await
+            .unwrap();
         let u = user::get_user(c, id).await.unwrap();
-        assert_eq!(u.locked_until.as_deref(), Some("2026-11-29T09:00:00.000000Z"), "{}", db.name);
-        user::insert_session(c, "th", id, "csrf", NOW).await.unwrap();
+        assert_eq!(
+            u.locked_until.as_deref(),
+            Some("2026-11-29T09:00:00.000000Z"),
+            "{}",
+            db.name
+        );
+        user::insert_session(c, "th", id, "csrf", NOW)
+            .await
+            .unwrap();
         assert!(user::get_session(c, "th").await.unwrap().is_some());
-        assert_eq!(user::delete_idle_sessions(c, "2026-11-29T08:30:00.000000Z").await.unwrap(), 1);
+        assert_eq!(
+            user::delete_idle_sessions(c, "2026-11-29T08:30:00.000000Z")
+                .await
+                .unwrap(),
+            1
+        );
         tx.commit().await.unwrap();
         db.finish().await;
     }
@@ -249,10 +432,12 @@ async fn sqlite_and_postgres_schemas_match() {
         .unwrap();
     let mut lite = Vec::new();
     for (t,) in &tables {
-        let cols: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT name FROM pragma_table_info('{t}') ORDER BY cid")))
-            .fetch_all(&mut *c)
-            .await
-            .unwrap();
+        let cols: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT name FROM pragma_table_info('{t}') ORDER BY cid"
+        )))
+        .fetch_all(&mut *c)
+        .await
+        .unwrap();
         lite.extend(cols.into_iter().map(|(n,)| format!("{t}.{n}")));
     }
     let mut p = pg.store.read().await.unwrap();
@@ -263,7 +448,10 @@ async fn sqlite_and_postgres_schemas_match() {
     .fetch_all(&mut *p)
     .await
     .unwrap();
-    let pg_list: Vec<String> = pgcols.into_iter().map(|(t, n)| format!("{t}.{n}")).collect();
+    let pg_list: Vec<String> = pgcols
+        .into_iter()
+        .map(|(t, n)| format!("{t}.{n}"))
+        .collect();
     assert_eq!(lite, pg_list);
     drop(c);
     drop(p);

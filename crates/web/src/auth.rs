@@ -80,13 +80,20 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
         let (mut parts, body) = req.into_parts();
         let user = CurrentUser::from_request_parts(&mut parts, st).await?;
         let req = Request::from_parts(parts, body);
-        let bytes = axum::body::Bytes::from_request(req, st).await.map_err(IntoResponse::into_response)?;
+        let bytes = axum::body::Bytes::from_request(req, st)
+            .await
+            .map_err(IntoResponse::into_response)?;
         let csrf: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| forbidden_csrf())?;
         if !constant_time_eq(csrf.csrf_token.as_bytes(), user.csrf.as_bytes()) {
             return Err(forbidden_csrf());
         }
         let form: T = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
-            crate::error::error_page(StatusCode::BAD_REQUEST, "提交的数据无效", format!("表单格式不正确：{e}"), Vec::new())
+            crate::error::error_page(
+                StatusCode::BAD_REQUEST,
+                "提交的数据无效",
+                format!("表单格式不正确：{e}"),
+                Vec::new(),
+            )
         })?;
         Ok(CsrfForm { user, form })
     }
@@ -126,8 +133,16 @@ struct LoginForm {
 }
 
 async fn login(State(st): State<AppState>, jar: CookieJar, Form(f): Form<LoginForm>) -> Response {
-    if f.username.trim().is_empty() || f.password.is_empty() || f.username.len() > 64 || f.password.len() > 256 {
-        let mut r = render(&LoginPage { username: f.username.chars().take(64).collect(), error: Some("请输入用户名和密码".into()), notice: None });
+    if f.username.trim().is_empty()
+        || f.password.is_empty()
+        || f.username.len() > 64
+        || f.password.len() > 256
+    {
+        let mut r = render(&LoginPage {
+            username: f.username.chars().take(64).collect(),
+            error: Some("请输入用户名和密码".into()),
+            notice: None,
+        });
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return r;
     }
@@ -141,7 +156,11 @@ async fn login(State(st): State<AppState>, jar: CookieJar, Form(f): Form<LoginFo
             (jar.add(cookie), Redirect::to("/")).into_response()
         }
         Ok(Err(e)) => {
-            let mut r = render(&LoginPage { username: f.username, error: Some(e.message()), notice: None });
+            let mut r = render(&LoginPage {
+                username: f.username,
+                error: Some(e.message()),
+                notice: None,
+            });
             *r.status_mut() = StatusCode::UNAUTHORIZED;
             r
         }
@@ -149,7 +168,11 @@ async fn login(State(st): State<AppState>, jar: CookieJar, Form(f): Form<LoginFo
     }
 }
 
-async fn logout(State(st): State<AppState>, jar: CookieJar, CsrfForm { user, .. }: CsrfForm<CsrfFieldOnly>) -> Response {
+async fn logout(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    CsrfForm { user, .. }: CsrfForm<CsrfFieldOnly>,
+) -> Response {
     if let Err(e) = auth::logout(&st.svc, &user.token).await {
         return AppError(e).into_response();
     }

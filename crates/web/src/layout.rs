@@ -29,7 +29,12 @@ impl Layout {
         let a = &u.actor;
         let mut nav = Vec::new();
         let mut item = |href: &'static str, label: &'static str, key: &str, coming: bool| {
-            nav.push(NavItem { href, label, active: key == section, coming });
+            nav.push(NavItem {
+                href,
+                label,
+                active: key == section,
+                coming,
+            });
         };
         if a.role.can(Permission::ReadBusiness) {
             item("/orgs", "组织", "orgs", false);
@@ -72,7 +77,11 @@ pub fn render<T: Template>(t: &T) -> Response {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template error");
-            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "页面生成失败").into_response()
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "页面生成失败",
+            )
+                .into_response()
         }
     }
 }

@@ -6,16 +6,16 @@ use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
 use crate::layout::{Layout, render};
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use dangjian_domain::FieldError;
 use dangjian_domain::org::{OrgKind, Sector};
 use dangjian_domain::role::Permission;
-use dangjian_domain::FieldError;
-use dangjian_service::orgs::{self, OrgForm, OrgView};
 use dangjian_service::ServiceError;
+use dangjian_service::orgs::{self, OrgForm, OrgView};
 use dangjian_service::store::org::OrgRow;
 use serde::Deserialize;
 
@@ -40,7 +40,10 @@ pub fn sector_label(code: &str) -> &'static str {
 
 /// Path id from the URL; anything but a positive integer is a 404.
 pub fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>().ok().filter(|i| *i > 0).ok_or(AppError(ServiceError::NotFound))
+    raw.parse::<i64>()
+        .ok()
+        .filter(|i| *i > 0)
+        .ok_or(AppError(ServiceError::NotFound))
 }
 
 #[derive(Deserialize, Default)]
@@ -61,6 +64,8 @@ struct TreePage {
     can_manage: bool,
 }
 
+// Templates call these as methods; they need no state.
+#[allow(clippy::unused_self)]
 impl TreePage {
     fn kind(&self, c: &str) -> &'static str {
         kind_label(c)
@@ -70,8 +75,16 @@ impl TreePage {
     }
 }
 
-async fn tree(State(st): State<AppState>, user: CurrentUser, Query(q): Query<TreeQuery>) -> Result<Response, AppError> {
-    let id = if q.id.is_empty() { user.actor.org_id.0 } else { parse_id(&q.id)? };
+async fn tree(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<TreeQuery>,
+) -> Result<Response, AppError> {
+    let id = if q.id.is_empty() {
+        user.actor.org_id.0
+    } else {
+        parse_id(&q.id)?
+    };
     let view = orgs::view(&st.svc, &user.actor, id, false).await?;
     let (results, search_error) = if q.q.trim().is_empty() {
         (None, None)
@@ -104,6 +117,7 @@ struct DetailPage {
     errors: Vec<FieldError>,
 }
 
+#[allow(clippy::unused_self)]
 impl DetailPage {
     fn kind(&self, c: &str) -> &'static str {
         kind_label(c)
@@ -113,11 +127,20 @@ impl DetailPage {
     }
 }
 
-async fn detail_page(st: &AppState, user: CurrentUser, id: i64, errors: Vec<FieldError>) -> Result<Response, AppError> {
+async fn detail_page(
+    st: &AppState,
+    user: CurrentUser,
+    id: i64,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
     let view = orgs::view(&st.svc, &user.actor, id, true).await?;
     let a = &user.actor;
     let is_own = view.org.id == a.org_id.0;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let mut r = render(&DetailPage {
         l: Layout::new(&user, "orgs"),
         can_edit: a.role.can(Permission::EditOrg) && view.org.status == "active",
@@ -131,7 +154,11 @@ async fn detail_page(st: &AppState, user: CurrentUser, id: i64, errors: Vec<Fiel
     Ok(r)
 }
 
-async fn detail(State(st): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Response, AppError> {
+async fn detail(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     detail_page(&st, user, parse_id(&id)?, Vec::new()).await
 }
 
@@ -150,48 +177,119 @@ struct FormPage {
 
 impl FormPage {
     fn err(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
     }
 }
 
-fn form_page(user: &CurrentUser, title: String, action: String, parent: Option<OrgRow>, form: OrgForm, errors: Vec<FieldError>) -> Response {
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let mut r = render(&FormPage { l: Layout::new(user, "orgs"), title, action, parent, form, errors, kinds: OrgKind::ALL, sectors: Sector::ALL });
+fn form_page(
+    user: &CurrentUser,
+    title: String,
+    action: String,
+    parent: Option<OrgRow>,
+    form: OrgForm,
+    errors: Vec<FieldError>,
+) -> Response {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut r = render(&FormPage {
+        l: Layout::new(user, "orgs"),
+        title,
+        action,
+        parent,
+        form,
+        errors,
+        kinds: OrgKind::ALL,
+        sectors: Sector::ALL,
+    });
     *r.status_mut() = status;
     r
 }
 
-async fn edit_page(State(st): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Response, AppError> {
+async fn edit_page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     user.actor.require(Permission::EditOrg)?;
     let org = orgs::get(&st.svc, &user.actor, id).await?;
-    Ok(form_page(&user, format!("修改 {}", org.name), format!("/orgs/{id}/edit"), None, OrgForm::from_row(&org), Vec::new()))
+    Ok(form_page(
+        &user,
+        format!("修改 {}", org.name),
+        format!("/orgs/{id}/edit"),
+        None,
+        OrgForm::from_row(&org),
+        Vec::new(),
+    ))
 }
 
-async fn update(State(st): State<AppState>, Path(id): Path<String>, CsrfForm { user, form }: CsrfForm<OrgForm>) -> Result<Response, AppError> {
+async fn update(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<OrgForm>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     match orgs::update(&st.svc, &user.actor, id, &form).await {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}")).into_response()),
-        Err(ServiceError::Invalid(errors)) => Ok(form_page(&user, "修改组织信息".into(), format!("/orgs/{id}/edit"), None, form, errors)),
+        Err(ServiceError::Invalid(errors)) => Ok(form_page(
+            &user,
+            "修改组织信息".into(),
+            format!("/orgs/{id}/edit"),
+            None,
+            form,
+            errors,
+        )),
         Err(e) => Err(e.into()),
     }
 }
 
-async fn new_page(State(st): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Response, AppError> {
+async fn new_page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     user.actor.require(Permission::ManageOrgs)?;
     let parent = orgs::get(&st.svc, &user.actor, id).await?;
-    let form = OrgForm { kind: "branch".into(), sector: parent.sector.clone(), ..OrgForm::default() };
-    Ok(form_page(&user, "新建下级组织".into(), format!("/orgs/{id}/new"), Some(parent), form, Vec::new()))
+    let form = OrgForm {
+        kind: "branch".into(),
+        sector: parent.sector.clone(),
+        ..OrgForm::default()
+    };
+    Ok(form_page(
+        &user,
+        "新建下级组织".into(),
+        format!("/orgs/{id}/new"),
+        Some(parent),
+        form,
+        Vec::new(),
+    ))
 }
 
-async fn create(State(st): State<AppState>, Path(id): Path<String>, CsrfForm { user, form }: CsrfForm<OrgForm>) -> Result<Response, AppError> {
+async fn create(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<OrgForm>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     match orgs::create(&st.svc, &user.actor, id, &form).await {
         Ok(org) => Ok(Redirect::to(&format!("/orgs/{}", org.id)).into_response()),
         Err(ServiceError::Invalid(errors)) => {
             let parent = orgs::get(&st.svc, &user.actor, id).await?;
-            Ok(form_page(&user, "新建下级组织".into(), format!("/orgs/{id}/new"), Some(parent), form, errors))
+            Ok(form_page(
+                &user,
+                "新建下级组织".into(),
+                format!("/orgs/{id}/new"),
+                Some(parent),
+                form,
+                errors,
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -214,7 +312,12 @@ struct MovePage {
     errors: Vec<FieldError>,
 }
 
-async fn move_page(State(st): State<AppState>, user: CurrentUser, Path(id): Path<String>, Query(f): Query<MoveForm>) -> Result<Response, AppError> {
+async fn move_page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(f): Query<MoveForm>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     user.actor.require(Permission::ManageOrgs)?;
     let org = orgs::get(&st.svc, &user.actor, id).await?;
@@ -222,15 +325,30 @@ async fn move_page(State(st): State<AppState>, user: CurrentUser, Path(id): Path
         (Vec::new(), Vec::new())
     } else {
         match orgs::search(&st.svc, &user.actor, &f.q).await {
-            Ok(c) => (c.into_iter().filter(|c| c.status == "active" && !c.path.starts_with(&org.path)).collect(), Vec::new()),
+            Ok(c) => (
+                c.into_iter()
+                    .filter(|c| c.status == "active" && !c.path.starts_with(&org.path))
+                    .collect(),
+                Vec::new(),
+            ),
             Err(ServiceError::Invalid(e)) => (Vec::new(), e),
             Err(e) => return Err(e.into()),
         }
     };
-    Ok(render(&MovePage { l: Layout::new(&user, "orgs"), org, q: f.q, candidates, errors }))
+    Ok(render(&MovePage {
+        l: Layout::new(&user, "orgs"),
+        org,
+        q: f.q,
+        candidates,
+        errors,
+    }))
 }
 
-async fn move_org(State(st): State<AppState>, Path(id): Path<String>, CsrfForm { user, form }: CsrfForm<MoveForm>) -> Result<Response, AppError> {
+async fn move_org(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<MoveForm>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let Ok(parent_id) = form.parent_id.trim().parse::<i64>() else {
         return Err(ServiceError::field("parent_id", "请选择新的上级组织").into());
@@ -239,7 +357,13 @@ async fn move_org(State(st): State<AppState>, Path(id): Path<String>, CsrfForm {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}")).into_response()),
         Err(ServiceError::Invalid(errors)) => {
             let org = orgs::get(&st.svc, &user.actor, id).await?;
-            let mut r = render(&MovePage { l: Layout::new(&user, "orgs"), org, q: form.q, candidates: Vec::new(), errors });
+            let mut r = render(&MovePage {
+                l: Layout::new(&user, "orgs"),
+                org,
+                q: form.q,
+                candidates: Vec::new(),
+                errors,
+            });
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
@@ -253,7 +377,11 @@ struct DissolveForm {
     dissolved_on: String,
 }
 
-async fn dissolve(State(st): State<AppState>, Path(id): Path<String>, CsrfForm { user, form }: CsrfForm<DissolveForm>) -> Result<Response, AppError> {
+async fn dissolve(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<DissolveForm>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     match orgs::dissolve(&st.svc, &user.actor, id, &form.dissolved_on).await {
         Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}")).into_response()),
@@ -268,7 +396,11 @@ struct TermForm {
     start_date: String,
 }
 
-async fn start_term(State(st): State<AppState>, Path(id): Path<String>, CsrfForm { user, form }: CsrfForm<TermForm>) -> Result<Response, AppError> {
+async fn start_term(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<TermForm>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     match orgs::start_term(&st.svc, &user.actor, id, &form.start_date).await {
         Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}")).into_response()),

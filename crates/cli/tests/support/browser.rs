@@ -155,7 +155,7 @@ impl Driver {
     /// itself; kills it if it lingers. Always reaps the process.
     fn stop(&mut self) {
         if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = blocking_get(self.port, "/shutdown");
+            let _ = blocking_request(self.port, "GET", "/shutdown");
             let deadline = Instant::now() + DRIVER_STOP_TIMEOUT;
             while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
                 std::thread::sleep(POLL);
@@ -177,6 +177,7 @@ pub struct Browser {
     // Field order is drop order: the WebDriver client first, then the driver
     // (which quits Chromium and is reaped), then the profile directory.
     client: Option<Client>,
+    session_id: Option<String>,
     driver: Option<Driver>,
     profile: tempfile::TempDir,
     _slot: OwnedSemaphorePermit,
@@ -221,8 +222,10 @@ impl Browser {
             match driver.wait_ready().await {
                 Ok(()) => {
                     let client = connect(&driver, &chromium_exe, &user_data).await?;
+                    let session_id = client.session_id().await.ok().flatten();
                     return Ok(Self {
                         client: Some(client),
+                        session_id,
                         driver: Some(driver),
                         profile,
                         _slot: slot,
@@ -252,27 +255,26 @@ impl Browser {
     /// Sets the layout viewport (CSS pixels, `window.innerWidth/innerHeight`)
     /// to `width` x `height`, e.g. [`PHONE`] or [`DESKTOP`].
     pub async fn set_viewport(&self, width: u32, height: u32) {
-        let c = self.client();
-        c.set_window_size(width, height)
-            .await
-            .unwrap_or_else(|e| panic!("set window size {width}x{height}: {e}"));
-        // The window may be larger than its viewport (frame, toolbars): grow
-        // it by the difference, once.
-        let (w, h) = self.inner_size().await;
-        if (w, h) != (width, height) {
-            let outer_w = (2 * i64::from(width) - i64::from(w)).max(1) as u32;
-            let outer_h = (2 * i64::from(height) - i64::from(h)).max(1) as u32;
-            c.set_window_size(outer_w, outer_h)
+        // The window may be larger than its viewport (frame, toolbars), and a
+        // resize may land a moment late: adjust by the difference, bounded.
+        let (mut outer_w, mut outer_h) = (width, height);
+        let mut got = (0, 0);
+        for _ in 0..10 {
+            self.client()
+                .set_window_size(outer_w, outer_h)
                 .await
                 .unwrap_or_else(|e| panic!("set window size {outer_w}x{outer_h}: {e}"));
+            got = self.inner_size().await;
+            if got == (width, height) {
+                return;
+            }
+            outer_w = (i64::from(outer_w) + i64::from(width) - i64::from(got.0)).max(100) as u32;
+            outer_h = (i64::from(outer_h) + i64::from(height) - i64::from(got.1)).max(100) as u32;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let got = self.inner_size().await;
-        assert_eq!(
-            got,
-            (width, height),
+        panic!(
             "viewport is {}x{} after asking for {width}x{height}",
-            got.0,
-            got.1
+            got.0, got.1
         );
     }
 
@@ -474,9 +476,14 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // Without an async context the session cannot be deleted politely;
-        // chromedriver's /shutdown quits its browsers, then the driver exits.
-        drop(self.client.take());
+        // No async context here: delete the session with a blocking request
+        // (Chromium quits and chromedriver reaps it), then stop chromedriver.
+        if let Some(client) = self.client.take() {
+            if let (Some(id), Some(driver)) = (&self.session_id, &self.driver) {
+                let _ = blocking_request(driver.port, "DELETE", &format!("/session/{id}"));
+            }
+            drop(client);
+        }
         drop(self.driver.take());
     }
 }
@@ -553,17 +560,41 @@ fn free_port() -> std::io::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-/// A minimal blocking HTTP GET to 127.0.0.1 (used where no runtime is at hand).
-fn blocking_get(port: u16, path: &str) -> std::io::Result<String> {
+/// A minimal blocking HTTP request without a body to 127.0.0.1 (used where
+/// no async runtime is at hand). Returns once the response's headers and
+/// `Content-Length` bytes of body have arrived, the peer closes, or reads
+/// time out.
+fn blocking_request(port: u16, method: &str, path: &str) -> std::io::Result<String> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     stream.set_write_timeout(Some(Duration::from_secs(2)))?;
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     )?;
-    let mut out = String::new();
-    let _ = stream.read_to_string(&mut out);
-    Ok(out)
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+        if response_complete(&buf) {
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+fn response_complete(buf: &[u8]) -> bool {
+    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    length.is_some_and(|len| buf.len() >= end + 4 + len)
 }

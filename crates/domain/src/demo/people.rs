@@ -10,7 +10,6 @@ use crate::member::{Gender, MemberCategory, id_check_char};
 use jiff::civil::Date;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-use std::collections::HashSet;
 
 /// The kind of people a branch is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,16 +77,22 @@ const REGIONS: [u32; 15] = [
     360_731, 360_732, 360_733, 360_734, 360_735,
 ];
 
+/// Birth days the ID counters cover, counted back from today.
+const WINDOW_DAYS: usize = 100 * 366;
+
 const PHONE_PREFIXES: &[u32] = &[
     130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 150, 151, 152, 153, 155, 156, 157, 158, 159,
     180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 191, 193, 195, 196, 197, 198, 199,
 ];
 
-/// Generates members; owns the set of ID numbers already handed out.
+/// Generates members; counts the ID numbers already handed out.
 pub(super) struct People {
     today: i32,
-    region: u32,
-    ids: HashSet<u64>,
+    /// Index into `REGIONS` of the current county copy's main code.
+    region: usize,
+    /// Numbers issued per (region, birth day counted back from today,
+    /// gender): what keeps ID numbers unique without a set of them.
+    issued: Vec<u16>,
     surnames: Weighted<&'static str>,
 }
 
@@ -95,8 +100,8 @@ impl People {
     pub fn new(today: Date) -> Self {
         Self {
             today: to_days(today),
-            region: REGIONS[0],
-            ids: HashSet::new(),
+            region: 0,
+            issued: vec![0; REGIONS.len() * WINDOW_DAYS * 2],
             surnames: super::names::surname_table(),
         }
     }
@@ -107,11 +112,7 @@ impl People {
 
     /// Switches to the main region code of county copy `copy`.
     pub fn set_copy(&mut self, copy: u32) {
-        self.region = REGIONS[copy as usize % REGIONS.len()];
-    }
-
-    pub fn reserve(&mut self, n: usize) {
-        self.ids.reserve(n);
+        self.region = copy as usize % REGIONS.len();
     }
 
     pub fn member(&mut self, rng: &mut ChaCha8Rng, org: usize, ctx: &Ctx) -> DemoMember {
@@ -216,7 +217,7 @@ impl People {
             None
         };
         let address = address(rng, &ctx.home);
-        let id_card = self.id_card(rng, birth, gender);
+        let id_card = self.id_card(rng, birth_days, birth, gender);
         DemoMember {
             org,
             name,
@@ -234,32 +235,49 @@ impl People {
         }
     }
 
-    /// A valid, unused ID number for this birth date and gender.
-    fn id_card(&mut self, rng: &mut ChaCha8Rng, birth: Date, gender: Gender) -> String {
+    /// A valid, unused ID number for this birth date and gender: a region
+    /// code, the birth date, a sequence number whose parity gives the
+    /// gender, and the check character. Uniqueness comes from counting the
+    /// numbers issued per region, birth day and gender (500 each).
+    pub fn id_card(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        birth_days: i32,
+        birth: Date,
+        gender: Gender,
+    ) -> String {
         let ymd = u64::from(birth.year() as u16) * 10_000
             + u64::from(birth.month() as u8) * 100
             + u64::from(birth.day() as u8);
-        let odd = u64::from(gender == Gender::Male);
+        let male = usize::from(gender == Gender::Male);
+        let day = usize::try_from(self.today - birth_days)
+            .ok()
+            .filter(|&d| d < WINDOW_DAYS)
+            .expect("members are born less than a hundred years ago");
         let mut region = if rng.random_bool(0.8) {
             self.region
         } else {
-            pick(rng, &REGIONS)
+            rng.random_range(0..REGIONS.len())
         };
-        let mut seq = rng.random_range(0..500u64) * 2 + odd;
-        let mut tries = 0;
-        loop {
-            let first17 = (u64::from(region) * 100_000_000 + ymd) * 1000 + seq;
-            if self.ids.insert(first17) {
-                let digits = format!("{first17:017}");
-                let check = id_check_char(digits.as_bytes()) as char;
-                return format!("{digits}{check}");
+        // 7,500 numbers per birth day and gender: more than any scale needs.
+        for _ in 0..REGIONS.len() {
+            let slot = ((region * WINDOW_DAYS) + day) * 2 + male;
+            let n = self.issued[slot];
+            if n < 500 {
+                self.issued[slot] = n + 1;
+                // A start that varies by slot, then a stride coprime to 500,
+                // so sequence numbers look scattered but never repeat.
+                let start = (slot as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 55;
+                let seq = (start + 37 * u64::from(n)) % 500 * 2 + male as u64;
+                let first17 = (u64::from(REGIONS[region]) * 100_000_000 + ymd) * 1000 + seq;
+                let mut id = format!("{first17:017}");
+                let check = id_check_char(id.as_bytes());
+                id.push(char::from(check));
+                return id;
             }
-            tries += 1;
-            seq = (seq + 2) % 1000;
-            if tries % 500 == 0 {
-                region = REGIONS[(tries / 500) % REGIONS.len()];
-            }
+            region = (region + 1) % REGIONS.len();
         }
+        panic!("more than 7,500 demo members of one gender born on {birth}");
     }
 }
 

@@ -1,2 +1,0 @@
-//! placeholder
-pub fn router() -> axum::Router<crate::AppState> { axum::Router::new() }

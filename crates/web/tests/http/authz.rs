@@ -1,0 +1,401 @@
+//! The authorization matrix: every organization and member route, web and
+//! API, for each role bound to town A, against its own organization (A),
+//! a child (branch A1), a sibling (town B) and the parent (the county).
+//! Each cell asserts either the allowed answer or an explicit 403.
+
+use crate::support::{TestApp, member_form};
+use dangjian_domain::role::Role;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rel {
+    Own,
+    Child,
+    Sibling,
+    Parent,
+}
+const RELS: [Rel; 4] = [Rel::Own, Rel::Child, Rel::Sibling, Rel::Parent];
+
+const BUSINESS: &[Role] = &[
+    Role::CountyAdmin,
+    Role::UnitAdmin,
+    Role::BranchSecretary,
+    Role::Discipline,
+    Role::Leader,
+];
+const EDITORS: &[Role] = &[Role::CountyAdmin, Role::UnitAdmin, Role::BranchSecretary];
+const MANAGERS: &[Role] = &[Role::CountyAdmin, Role::UnitAdmin];
+const REVEALERS: &[Role] = &[Role::CountyAdmin, Role::UnitAdmin, Role::Discipline];
+
+fn org_of(app: &TestApp, rel: Rel) -> i64 {
+    match rel {
+        Rel::Own => app.fx.town_a,
+        Rel::Child => app.fx.branch_a1,
+        Rel::Sibling => app.fx.town_b,
+        Rel::Parent => app.fx.root,
+    }
+}
+
+/// A member-holding organization for the relation (the parent relation
+/// uses a branch created directly under the county).
+fn member_of(app: &TestApp, rel: Rel) -> Option<i64> {
+    match rel {
+        Rel::Child => Some(app.fx.member_a1),
+        Rel::Sibling => Some(app.fx.member_b1),
+        _ => None,
+    }
+}
+
+/// Asserts one cell: `allowed` → `ok` status (or any non-403 when `ok` is
+/// None); otherwise exactly 403.
+fn check(route: &str, role: Role, rel: Rel, allowed: bool, status: u16, ok: Option<u16>) {
+    if allowed {
+        match ok {
+            Some(s) => assert_eq!(status, s, "{route}: {role:?} on {rel:?} should be allowed"),
+            None => assert_ne!(
+                status, 403,
+                "{route}: {role:?} on {rel:?} should be allowed"
+            ),
+        }
+    } else {
+        assert_eq!(status, 403, "{route}: {role:?} on {rel:?} must be denied");
+    }
+}
+
+fn in_scope(rel: Rel) -> bool {
+    matches!(rel, Rel::Own | Rel::Child)
+}
+
+#[tokio::test]
+async fn organization_pages_obey_role_and_scope() {
+    let app = TestApp::spawn().await;
+    let today = app.svc.clock.today().to_string();
+    for role in Role::ALL {
+        let s = app.login(&format!("{}_town", role.code())).await;
+        for rel in RELS {
+            let id = org_of(&app, rel);
+            let read = BUSINESS.contains(&role) && in_scope(rel);
+            check(
+                "GET /orgs/{id}",
+                role,
+                rel,
+                read,
+                s.get(&format!("/orgs/{id}")).await.status().as_u16(),
+                Some(200),
+            );
+            check(
+                "GET /orgs?id=",
+                role,
+                rel,
+                read,
+                s.get(&format!("/orgs?id={id}")).await.status().as_u16(),
+                Some(200),
+            );
+            check(
+                "GET /members?org=",
+                role,
+                rel,
+                read,
+                s.get(&format!("/members?org={id}")).await.status().as_u16(),
+                Some(200),
+            );
+
+            let edit = EDITORS.contains(&role) && in_scope(rel);
+            check(
+                "GET /orgs/{id}/edit",
+                role,
+                rel,
+                edit,
+                s.get(&format!("/orgs/{id}/edit")).await.status().as_u16(),
+                Some(200),
+            );
+            // An invalid form: allowed users get the form back (422), others 403.
+            let r = s
+                .post(
+                    &format!("/orgs/{id}/edit"),
+                    &[("name", ""), ("kind", "branch"), ("sector", "rural")],
+                )
+                .await;
+            check(
+                "POST /orgs/{id}/edit",
+                role,
+                rel,
+                edit,
+                r.status().as_u16(),
+                Some(422),
+            );
+
+            let manage = MANAGERS.contains(&role) && in_scope(rel);
+            check(
+                "GET /orgs/{id}/new",
+                role,
+                rel,
+                manage,
+                s.get(&format!("/orgs/{id}/new")).await.status().as_u16(),
+                Some(200),
+            );
+            let r = s
+                .post(
+                    &format!("/orgs/{id}/new"),
+                    &[("name", ""), ("kind", "branch"), ("sector", "rural")],
+                )
+                .await;
+            check(
+                "POST /orgs/{id}/new",
+                role,
+                rel,
+                manage,
+                r.status().as_u16(),
+                Some(422),
+            );
+
+            // Move and dissolve act only strictly below one's own organization.
+            let below = MANAGERS.contains(&role) && rel == Rel::Child;
+            let r = s
+                .post(
+                    &format!("/orgs/{id}/move"),
+                    &[("parent_id", &app.fx.town_a.to_string())],
+                )
+                .await;
+            check(
+                "POST /orgs/{id}/move",
+                role,
+                rel,
+                below,
+                r.status().as_u16(),
+                Some(422),
+            );
+            let r = s
+                .post(&format!("/orgs/{id}/dissolve"), &[("dissolved_on", &today)])
+                .await;
+            check(
+                "POST /orgs/{id}/dissolve",
+                role,
+                rel,
+                below,
+                r.status().as_u16(),
+                Some(422),
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn member_pages_obey_role_and_scope() {
+    let app = TestApp::spawn().await;
+    for role in Role::ALL {
+        let s = app.login(&format!("{}_town", role.code())).await;
+        for rel in RELS {
+            let org = org_of(&app, rel);
+            // Creating a member: an invalid form (no name) to leave the data as it is.
+            let mut form = member_form(org, "");
+            form.name = String::new();
+            let allowed = EDITORS.contains(&role) && in_scope(rel);
+            let r = s.post_form("/members/new", &form).await;
+            check(
+                "POST /members/new",
+                role,
+                rel,
+                allowed,
+                r.status().as_u16(),
+                Some(422),
+            );
+
+            let Some(mid) = member_of(&app, rel) else {
+                continue;
+            };
+            let read = BUSINESS.contains(&role) && in_scope(rel);
+            check(
+                "GET /members/{id}",
+                role,
+                rel,
+                read,
+                s.get(&format!("/members/{mid}")).await.status().as_u16(),
+                Some(200),
+            );
+            check(
+                "GET /members/{id}/edit",
+                role,
+                rel,
+                allowed,
+                s.get(&format!("/members/{mid}/edit"))
+                    .await
+                    .status()
+                    .as_u16(),
+                Some(200),
+            );
+            let reveal = REVEALERS.contains(&role) && in_scope(rel);
+            check(
+                "POST /members/{id}/reveal",
+                role,
+                rel,
+                reveal,
+                s.post(&format!("/members/{mid}/reveal"), &[])
+                    .await
+                    .status()
+                    .as_u16(),
+                Some(200),
+            );
+            let r = s
+                .post(
+                    &format!("/members/{mid}/transfer"),
+                    &[
+                        ("org_id", &org.to_string()),
+                        ("on_date", "2026-01-01"),
+                        ("reason", ""),
+                    ],
+                )
+                .await;
+            check(
+                "POST /members/{id}/transfer",
+                role,
+                rel,
+                allowed,
+                r.status().as_u16(),
+                None,
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_api_obeys_role_and_scope() {
+    let app = TestApp::spawn().await;
+    let c = reqwest::Client::new();
+    for role in Role::ALL {
+        let token = app.api_token(&format!("{}_town", role.code())).await;
+        let Some(token) = token else {
+            // System roles cannot hold API tokens at all.
+            assert!(
+                role.is_system(),
+                "{role:?} should be able to create an API token"
+            );
+            continue;
+        };
+        for rel in RELS {
+            let org = org_of(&app, rel);
+            let read = BUSINESS.contains(&role) && in_scope(rel);
+            let get = |path: String| {
+                c.get(format!("{}/api/v1{path}", app.addr))
+                    .bearer_auth(&token)
+                    .send()
+            };
+            check(
+                "API GET /orgs/{id}",
+                role,
+                rel,
+                read,
+                get(format!("/orgs/{org}")).await.unwrap().status().as_u16(),
+                Some(200),
+            );
+            check(
+                "API GET /orgs?parent=",
+                role,
+                rel,
+                read,
+                get(format!("/orgs?parent={org}"))
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16(),
+                Some(200),
+            );
+            check(
+                "API GET /members?org=",
+                role,
+                rel,
+                read,
+                get(format!("/members?org={org}"))
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16(),
+                Some(200),
+            );
+            if let Some(mid) = member_of(&app, rel) {
+                check(
+                    "API GET /members/{id}",
+                    role,
+                    rel,
+                    read,
+                    get(format!("/members/{mid}"))
+                        .await
+                        .unwrap()
+                        .status()
+                        .as_u16(),
+                    Some(200),
+                );
+            }
+            let allowed = EDITORS.contains(&role) && in_scope(rel);
+            let mut form = member_form(org, "");
+            form.name = String::new();
+            let r = c
+                .post(format!("{}/api/v1/members", app.addr))
+                .bearer_auth(&token)
+                .json(&form)
+                .send()
+                .await
+                .unwrap();
+            check(
+                "API POST /members",
+                role,
+                rel,
+                allowed,
+                r.status().as_u16(),
+                Some(422),
+            );
+            let body = serde_json::json!({"name": "", "kind": "branch", "sector": "rural"});
+            let r = c
+                .put(format!("{}/api/v1/orgs/{org}", app.addr))
+                .bearer_auth(&token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            check(
+                "API PUT /orgs/{id}",
+                role,
+                rel,
+                allowed,
+                r.status().as_u16(),
+                Some(422),
+            );
+        }
+    }
+    // No token, a wrong token: 401 with a JSON error.
+    let r = c
+        .get(format!("{}/api/v1/orgs", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = c
+        .get(format!("{}/api/v1/orgs", app.addr))
+        .bearer_auth("dj_wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthenticated");
+}
+
+#[tokio::test]
+async fn system_roles_see_no_business_data_but_do_their_jobs() {
+    let app = TestApp::spawn().await;
+    let s = app.login("system_admin_root").await;
+    assert_eq!(s.get("/users").await.status(), 200);
+    assert_eq!(s.get("/audit").await.status(), 403);
+    assert_eq!(s.get(&format!("/orgs/{}", app.fx.root)).await.status(), 403);
+    let s = app.login("audit_admin_root").await;
+    assert_eq!(s.get("/audit").await.status(), 200);
+    assert_eq!(s.get("/users").await.status(), 403);
+    assert_eq!(
+        s.get(&format!("/members?org={}", app.fx.root))
+            .await
+            .status(),
+        403
+    );
+    let s = app.login("security_admin_root").await;
+    assert_eq!(s.get("/users").await.status(), 200);
+    assert_eq!(s.get(&format!("/orgs/{}", app.fx.root)).await.status(), 403);
+}

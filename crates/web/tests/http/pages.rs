@@ -1,0 +1,1 @@
+//! Page behaviour: login, lockout, CSRF, validation, escaping, audit.

@@ -1,0 +1,269 @@
+//! `TestApp`: a fixture county in a fresh SQLite file, the application
+//! served on a free port, and typed helpers to log in and submit forms.
+//!
+//! Fixture: 县委 (root) → 甲镇 (town A) → 甲村支部 (branch A1, 3 members);
+//! 县委 → 乙镇 (town B, sibling of A) → 乙村支部 (branch B1, 2 members).
+//! One account per role bound to each of root, town A and branch A1.
+
+#![allow(dead_code)]
+
+use dangjian_domain::member::id_check_char;
+use dangjian_domain::role::Role;
+use dangjian_service::{Actor, Crypto, Services, Store, auth, members, orgs, users};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub const PASSWORD: &str = "test2026pw";
+
+pub struct Fixture {
+    pub root: i64,
+    pub town_a: i64,
+    pub branch_a1: i64,
+    pub town_b: i64,
+    pub branch_b1: i64,
+    /// A member in each organization that holds members.
+    pub member_a1: i64,
+    pub member_b1: i64,
+}
+
+pub struct TestApp {
+    pub addr: String,
+    pub svc: Services,
+    pub fx: Fixture,
+    _dir: tempfile::TempDir,
+}
+
+static SEQ: AtomicU32 = AtomicU32::new(100);
+
+/// A fresh valid ID-card number (born 1985-06-15).
+pub fn new_id_card() -> String {
+    let n = SEQ.fetch_add(2, Ordering::SeqCst) % 1000;
+    let first = format!("360721198506{:02}{:03}", 15, n);
+    let c = id_check_char(first.as_bytes()) as char;
+    format!("{first}{c}")
+}
+
+pub fn member_form(org_id: i64, name: &str) -> members::MemberForm {
+    members::MemberForm {
+        org_id: org_id.to_string(),
+        name: name.into(),
+        id_card: new_id_card(),
+        ethnicity: "汉族".into(),
+        education: "本科".into(),
+        category: "full".into(),
+        joined_on: "2010-07-01".into(),
+        full_on: "2011-07-01".into(),
+        post: "教师".into(),
+        phone: "13812345678".into(),
+        ..members::MemberForm::default()
+    }
+}
+
+fn org_form(name: &str, kind: &str, sector: &str) -> orgs::OrgForm {
+    orgs::OrgForm {
+        name: name.into(),
+        kind: kind.into(),
+        sector: sector.into(),
+        secretary_name: "张书记".into(),
+        ..orgs::OrgForm::default()
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("app.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let svc = Services::new(store, Crypto::random());
+        let root = orgs::create_root(&svc, "中共测试县委员会").await.unwrap();
+        users::bootstrap(&svc, "setup", "初始化", Role::CountyAdmin, root, PASSWORD)
+            .await
+            .unwrap();
+        let admin = Self::actor(&svc, "setup").await;
+        let town_a = orgs::create(
+            &svc,
+            &admin,
+            root,
+            &org_form("中共甲镇委员会", "committee", "rural"),
+        )
+        .await
+        .unwrap()
+        .id;
+        let branch_a1 = orgs::create(
+            &svc,
+            &admin,
+            town_a,
+            &org_form("中共甲村支部委员会", "branch", "rural"),
+        )
+        .await
+        .unwrap()
+        .id;
+        let town_b = orgs::create(
+            &svc,
+            &admin,
+            root,
+            &org_form("中共乙镇委员会", "committee", "rural"),
+        )
+        .await
+        .unwrap()
+        .id;
+        let branch_b1 = orgs::create(
+            &svc,
+            &admin,
+            town_b,
+            &org_form("中共乙村支部委员会", "branch", "rural"),
+        )
+        .await
+        .unwrap()
+        .id;
+        let member_a1 = members::create(&svc, &admin, &member_form(branch_a1, "甲一"))
+            .await
+            .unwrap();
+        members::create(&svc, &admin, &member_form(branch_a1, "甲二"))
+            .await
+            .unwrap();
+        members::create(&svc, &admin, &member_form(branch_a1, "甲三"))
+            .await
+            .unwrap();
+        let member_b1 = members::create(&svc, &admin, &member_form(branch_b1, "乙一"))
+            .await
+            .unwrap();
+        members::create(&svc, &admin, &member_form(branch_b1, "乙二"))
+            .await
+            .unwrap();
+        for role in Role::ALL {
+            for (suffix, org) in [("root", root), ("town", town_a), ("branch", branch_a1)] {
+                users::bootstrap(
+                    &svc,
+                    &format!("{}_{suffix}", role.code()),
+                    role.label(),
+                    role,
+                    org,
+                    PASSWORD,
+                )
+                .await
+                .unwrap();
+            }
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = format!("http://{}", listener.local_addr().unwrap());
+        let app = dangjian_web::app(dangjian_web::AppState { svc: svc.clone() });
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        TestApp {
+            addr,
+            svc,
+            fx: Fixture {
+                root,
+                town_a,
+                branch_a1,
+                town_b,
+                branch_b1,
+                member_a1,
+                member_b1,
+            },
+            _dir: dir,
+        }
+    }
+
+    pub async fn actor(svc: &Services, username: &str) -> Actor {
+        auth::login(svc, username, PASSWORD)
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+    }
+
+    /// A browser-like client (cookies, no redirects followed).
+    pub fn client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Logs `username` in; returns the client and the session's CSRF token.
+    pub async fn login(&self, username: &str) -> Session {
+        let c = Self::client();
+        let r = c
+            .post(format!("{}/login", self.addr))
+            .form(&[("username", username), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "login of {username} should redirect");
+        // Every framed page carries the token; which pages a role has differs.
+        let mut csrf = String::new();
+        for path in ["/tokens", "/users", "/audit"] {
+            let page = c
+                .get(format!("{}{path}", self.addr))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            if let Some(t) = csrf_of(&page) {
+                csrf = t;
+                break;
+            }
+        }
+        Session {
+            c,
+            csrf,
+            base: self.addr.clone(),
+        }
+    }
+
+    /// Creates an API token for `username` through the service.
+    pub async fn api_token(&self, username: &str) -> Option<String> {
+        let a = Self::actor(&self.svc, username).await;
+        auth::create_api_token(&self.svc, &a, "测试").await.ok()
+    }
+}
+
+pub fn csrf_of(page: &str) -> Option<String> {
+    let i = page.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
+    let j = page[i..].find('"')?;
+    Some(page[i..i + j].to_owned())
+}
+
+pub struct Session {
+    pub c: reqwest::Client,
+    pub csrf: String,
+    pub base: String,
+}
+
+impl Session {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.c
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POSTs a form with the session's CSRF token added.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut f: Vec<(&str, &str)> = fields.to_vec();
+        f.push(("csrf_token", &self.csrf));
+        self.c
+            .post(format!("{}{path}", self.base))
+            .form(&f)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_form<T: serde::Serialize>(&self, path: &str, form: &T) -> reqwest::Response {
+        let mut body = serde_urlencoded::to_string(form).unwrap();
+        body.push_str("&csrf_token=");
+        body.push_str(&self.csrf);
+        self.c
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
