@@ -134,6 +134,18 @@ struct RowActions {
     unlock: bool,
 }
 
+impl UserLine {
+    /// The row form's own action; each button names its own with `formaction`,
+    /// so one form per row keeps the buttons on one line.
+    fn default_action(&self) -> &'static str {
+        match (self.may.toggle, self.row.active != 0) {
+            (true, true) => "disable",
+            (true, false) => "enable",
+            (false, _) => "unlock",
+        }
+    }
+}
+
 impl RowActions {
     fn any(&self) -> bool {
         self.toggle || self.reset || self.unlock

@@ -171,6 +171,7 @@ fn input_parent_schema() -> ObjectBuilder {
 
 /// A party organization (党组织) with its subtree counts.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(description = "党组织，含下级组织与党员的汇总数")]
 pub struct Org {
     pub id: i64,
     /// 上级组织编号；县委（根组织）为 null
@@ -237,6 +238,7 @@ impl From<OrgRow> for Org {
 
 /// An organization and its direct children.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(description = "组织及其直接下级组织")]
 pub struct OrgWithChildren {
     pub org: Org,
     pub children: Vec<Org>,
@@ -244,12 +246,14 @@ pub struct OrgWithChildren {
 
 /// Organizations found by a search (at most 100).
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(description = "组织搜索结果（最多 100 个）")]
 pub struct OrgList {
     pub items: Vec<Org>,
 }
 
 /// A party member (党员). Identity numbers are only ever shown masked.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(description = "党员信息；公民身份号码与联系电话只以脱敏形式返回")]
 pub struct Member {
     pub id: i64,
     /// 所在党组织编号
@@ -309,6 +313,7 @@ impl From<MemberRow> for Member {
 
 /// One row of the member list.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(description = "党员列表中的一行")]
 pub struct MemberListItem {
     pub id: i64,
     pub org_id: i64,
@@ -349,6 +354,7 @@ impl From<MemberListRow> for MemberListItem {
 /// One page of the filtered member list (50 a page).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = MemberPage)]
+#[schema(description = "党员列表的一页（每页 50 条）")]
 pub struct MemberPageDto {
     /// 符合条件的党员数；`capped` 为 true 时表示"超过此数"
     pub total: i64,
@@ -375,6 +381,7 @@ impl From<MemberPage> for MemberPageDto {
 
 /// A past transfer (组织关系转接) of a member.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(description = "一次组织关系转接记录")]
 pub struct Transfer {
     pub id: i64,
     pub from_org_id: i64,
@@ -403,6 +410,7 @@ impl From<TransferRow> for Transfer {
 /// A member with the name of their organization and their transfers,
 /// newest first.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(description = "党员详情：党员信息、所在组织名称和转接记录（新的在前）")]
 pub struct MemberDetail {
     pub member: Member,
     /// 所在党组织名称
@@ -412,17 +420,20 @@ pub struct MemberDetail {
 
 /// The id of a newly created record.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(description = "新建记录的编号")]
 pub struct Created {
     pub id: i64,
 }
 
 /// Every error answer: `{"error": {...}}`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(description = "错误答复")]
 pub struct Error {
     pub error: ErrorBody,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(description = "错误内容")]
 pub struct ErrorBody {
     /// unauthenticated、forbidden、not_found、invalid、bad_request、method_not_allowed、payload_too_large、internal
     pub code: String,
@@ -433,6 +444,7 @@ pub struct ErrorBody {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(description = "某个字段的错误")]
 pub struct ErrorField {
     /// 字段名，如 `name`、`org_id`
     pub field: String,
@@ -542,6 +554,7 @@ mod flex {
 /// The editable fields of an organization.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
+#[schema(description = "组织的可编辑字段")]
 pub struct OrgInput {
     /// 组织名称，2 至 100 字
     #[serde(deserialize_with = "flex::text")]
@@ -584,6 +597,7 @@ impl OrgInput {
 /// A new organization: its parent and its fields.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
+#[schema(description = "新建组织：上级组织编号及组织字段")]
 pub struct OrgCreate {
     #[serde(deserialize_with = "flex::id")]
     #[schema(required = true, schema_with = input_parent_schema)]
@@ -631,6 +645,7 @@ impl OrgCreate {
 /// Where to move an organization (with everything below it).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
+#[schema(description = "调整隶属关系的目标上级组织")]
 pub struct OrgMove {
     #[serde(deserialize_with = "flex::id")]
     #[schema(required = true, schema_with = input_parent_schema)]
@@ -640,6 +655,7 @@ pub struct OrgMove {
 /// When an organization was dissolved.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
+#[schema(description = "撤销日期")]
 pub struct OrgDissolve {
     #[serde(deserialize_with = "flex::text")]
     #[schema(required = true, schema_with = input_dissolved_on_schema)]
@@ -650,6 +666,9 @@ pub struct OrgDissolve {
 /// numbers, and `org_id` must stay the same (use the transfer endpoint).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
+#[schema(
+    description = "党员表单。修改时身份证号、电话留空表示不变，所在组织不能在此变更（请用转接接口）"
+)]
 pub struct MemberInput {
     #[serde(deserialize_with = "flex::text")]
     #[schema(required = true, schema_with = input_org_id_schema)]
@@ -716,6 +735,7 @@ impl MemberInput {
 /// A transfer to another organization (组织关系转接).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default)]
+#[schema(description = "组织关系转接")]
 pub struct MemberTransfer {
     #[serde(deserialize_with = "flex::text")]
     #[schema(required = true, schema_with = input_transfer_org_schema)]

@@ -20,6 +20,7 @@ use dangjian_service::members;
 #[utoipa::path(
     get,
     path = "/members",
+    operation_id = "listMembers",
     tag = "members",
     params(MembersQuery),
     responses(
@@ -44,6 +45,7 @@ pub(super) async fn list(
 #[utoipa::path(
     get,
     path = "/members/{id}",
+    operation_id = "getMember",
     tag = "members",
     params(("id" = i64, Path, description = "党员编号", minimum = 1)),
     responses(
@@ -69,6 +71,7 @@ pub(super) async fn get(
 #[utoipa::path(
     post,
     path = "/members",
+    operation_id = "createMember",
     tag = "members",
     request_body = MemberInput,
     responses(
@@ -101,6 +104,7 @@ pub(super) async fn create(
 #[utoipa::path(
     put,
     path = "/members/{id}",
+    operation_id = "updateMember",
     tag = "members",
     params(("id" = i64, Path, description = "党员编号", minimum = 1)),
     request_body = MemberInput,
@@ -129,6 +133,7 @@ pub(super) async fn update(
 #[utoipa::path(
     post,
     path = "/members/{id}/transfer",
+    operation_id = "transferMember",
     tag = "members",
     params(("id" = i64, Path, description = "党员编号", minimum = 1)),
     request_body = MemberTransfer,

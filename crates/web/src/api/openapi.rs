@@ -146,6 +146,7 @@ fn add_common_responses(op: &mut Operation) {
 #[utoipa::path(
     get,
     path = "/openapi.json",
+    operation_id = "getOpenApi",
     tag = "meta",
     security(()),
     responses((status = 200, description = "OpenAPI 3.1 文档", content_type = "application/json", body = Object))
@@ -199,6 +200,18 @@ mod tests {
             assert!(op["responses"]["401"].is_object(), "{method} {path}");
         }
         assert!(paths["/openapi.json"]["get"]["responses"]["401"].is_null());
+        let mut ids: Vec<&str> = paths
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .filter_map(|op| op["operationId"].as_str())
+            .collect();
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "operation ids are unique");
+        assert_eq!(n, 13);
         let schemas = &doc["components"]["schemas"];
         for name in ["Org", "Member", "MemberListItem", "MemberPage", "Error"] {
             assert!(schemas[name].is_object(), "{name}");

@@ -21,6 +21,7 @@ use dangjian_service::orgs;
 #[utoipa::path(
     get,
     path = "/orgs",
+    operation_id = "listOrgChildren",
     tag = "orgs",
     params(OrgsQuery),
     responses(
@@ -66,6 +67,7 @@ pub(super) async fn list(
 #[utoipa::path(
     get,
     path = "/orgs/search",
+    operation_id = "searchOrgs",
     tag = "orgs",
     params(SearchQuery),
     responses(
@@ -89,6 +91,7 @@ pub(super) async fn search(
 #[utoipa::path(
     get,
     path = "/orgs/{id}",
+    operation_id = "getOrg",
     tag = "orgs",
     params(("id" = i64, Path, description = "组织编号", minimum = 1)),
     responses(
@@ -111,6 +114,7 @@ pub(super) async fn get(
 #[utoipa::path(
     post,
     path = "/orgs",
+    operation_id = "createOrg",
     tag = "orgs",
     request_body = OrgCreate,
     responses(
@@ -155,6 +159,7 @@ pub(super) async fn create(
 #[utoipa::path(
     put,
     path = "/orgs/{id}",
+    operation_id = "updateOrg",
     tag = "orgs",
     params(("id" = i64, Path, description = "组织编号", minimum = 1)),
     request_body = OrgInput,
@@ -182,6 +187,7 @@ pub(super) async fn update(
 #[utoipa::path(
     post,
     path = "/orgs/{id}/move",
+    operation_id = "moveOrg",
     tag = "orgs",
     params(("id" = i64, Path, description = "要移动的组织编号", minimum = 1)),
     request_body = OrgMove,
@@ -212,6 +218,7 @@ pub(super) async fn move_org(
 #[utoipa::path(
     post,
     path = "/orgs/{id}/dissolve",
+    operation_id = "dissolveOrg",
     tag = "orgs",
     params(("id" = i64, Path, description = "组织编号", minimum = 1)),
     request_body = OrgDissolve,

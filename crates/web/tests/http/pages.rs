@@ -1,1 +1,192 @@
-//! Page behaviour: login, lockout, CSRF, validation, escaping, audit.
+//! Page-level security and robustness: account lockout, CSRF, escaping of
+//! stored markup, limits on input, the audit chain, security headers and
+//! the health check.
+//!
+//! Idle-session expiry is not tested here: the service reads time from a
+//! `Clock`, and `TestApp` serves with the system clock, so waiting 30
+//! minutes is the only way to reach it over HTTP.
+
+use crate::support::{PASSWORD, TestApp};
+use dangjian_service::audit::Verification;
+use dangjian_service::store::audit::AuditFilter;
+use dangjian_service::{audit, orgs, store};
+
+async fn login_attempt(app: &TestApp, username: &str, password: &str) -> (u16, String) {
+    let r = TestApp::client()
+        .post(format!("{}/login", app.addr))
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account() {
+    let app = TestApp::spawn().await;
+    for n in 1..=4 {
+        let (status, page) = login_attempt(&app, "leader_town", "wrong2026pw").await;
+        assert_ne!(status, 303, "attempt {n} with a wrong password must fail");
+        assert!(page.contains("用户名或密码错误"), "attempt {n}: {page}");
+        assert!(!page.contains("已锁定"), "attempt {n} must not lock yet");
+    }
+    let (status, page) = login_attempt(&app, "leader_town", "wrong2026pw").await;
+    assert_ne!(status, 303);
+    assert!(page.contains("已锁定"), "the 5th failure locks: {page}");
+    let (status, page) = login_attempt(&app, "leader_town", PASSWORD).await;
+    assert_ne!(
+        status, 303,
+        "a locked account is refused even with the right password"
+    );
+    assert!(
+        page.contains("已锁定"),
+        "the page says it is locked: {page}"
+    );
+}
+
+#[tokio::test]
+async fn a_form_without_the_csrf_token_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let s = app.login("county_admin_root").await;
+    let r =
+        s.c.post(format!("{}/orgs/{}/edit", app.addr, app.fx.town_a))
+            .form(&[
+                ("name", "被篡改的名称"),
+                ("kind", "committee"),
+                ("sector", "rural"),
+                ("secretary_name", "张书记"),
+            ])
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 403);
+    let admin = TestApp::actor(&app.svc, "county_admin_root").await;
+    let org = orgs::get(&app.svc, &admin, app.fx.town_a).await.unwrap();
+    assert_eq!(org.name, "中共甲镇委员会");
+}
+
+#[tokio::test]
+async fn injected_markup_is_stored_as_text_and_shown_escaped() {
+    let app = TestApp::spawn().await;
+    let s = app.login("county_admin_root").await;
+    let r = s
+        .post(
+            &format!("/orgs/{}/new", app.fx.town_a),
+            &[
+                ("name", "<script>alert(1)</script>支部"),
+                ("kind", "branch"),
+                ("sector", "rural"),
+                ("secretary_name", "张三"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/orgs/"), "{location}");
+    let page = s.get(&location).await.text().await.unwrap();
+    assert!(page.contains("&lt;script&gt;"), "the name is shown escaped");
+    assert!(!page.contains("<script>alert(1)"), "no live markup");
+}
+
+#[tokio::test]
+async fn oversized_and_malformed_input_is_refused() {
+    let app = TestApp::spawn().await;
+    let s = app.login("county_admin_root").await;
+    let path = format!("/orgs/{}/new", app.fx.town_a);
+
+    let huge = "a".repeat(3 * 1024 * 1024);
+    let r = s
+        .post(
+            &path,
+            &[("name", &huge), ("kind", "branch"), ("sector", "rural")],
+        )
+        .await;
+    assert_eq!(r.status(), 413, "a 3 MB body is too large");
+
+    let long = "支".repeat(1024 * 1024 / 3);
+    let r = s
+        .post(
+            &path,
+            &[("name", &long), ("kind", "branch"), ("sector", "rural")],
+        )
+        .await;
+    assert_eq!(r.status(), 422, "a 1 MB name is invalid");
+    assert!(r.text().await.unwrap().contains("组织名称"));
+
+    assert_eq!(s.get("/orgs/abc").await.status(), 404);
+    assert_eq!(s.get("/members?page=-1").await.status(), 422);
+    assert_eq!(s.get("/members?category=x'--").await.status(), 422);
+}
+
+#[tokio::test]
+async fn every_change_is_audited_and_the_chain_verifies() {
+    let app = TestApp::spawn().await;
+    let (status, _) = login_attempt(&app, "county_admin_root", "wrong2026pw").await;
+    assert_ne!(status, 303);
+    let s = app.login("county_admin_root").await;
+    let r = s
+        .post(
+            &format!("/orgs/{}/edit", app.fx.town_a),
+            &[
+                ("name", "中共甲镇委员会（新）"),
+                ("kind", "committee"),
+                ("sector", "rural"),
+                ("secretary_name", "李书记"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "the edit is accepted");
+    let r = s
+        .post(&format!("/members/{}/reveal", app.fx.member_a1), &[])
+        .await;
+    assert_eq!(r.status(), 200, "the reveal is shown");
+
+    assert!(matches!(
+        audit::verify(&app.svc).await.unwrap(),
+        Verification::Ok { .. }
+    ));
+    let mut conn = app.svc.store.read().await.unwrap();
+    let rows = store::audit::list(&mut conn, &AuditFilter::default(), 10_000, 0)
+        .await
+        .unwrap();
+    for action in [
+        "org.update",
+        "member.reveal",
+        "login.success",
+        "login.failure",
+    ] {
+        assert!(
+            rows.iter().any(|r| r.action == action),
+            "{action} is in the audit log"
+        );
+    }
+}
+
+#[tokio::test]
+async fn security_headers_are_set() {
+    let app = TestApp::spawn().await;
+    let r = TestApp::client()
+        .get(format!("{}/login", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let h = r.headers();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert!(h.contains_key("referrer-policy"));
+}
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let app = TestApp::spawn().await;
+    let r = TestApp::client()
+        .get(format!("{}/healthz", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "ok");
+}
