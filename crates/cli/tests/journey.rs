@@ -16,7 +16,7 @@ use browser::{Browser, DESKTOP, PHONE};
 use dangjian_domain::member::id_check_char;
 
 const PASSWORD: &str = "demo2026pw";
-const READY_TIMEOUT: Duration = Duration::from_secs(60);
+const READY_TIMEOUT: Duration = Duration::from_mins(1);
 const NAME: &str = "测试党员";
 
 /// The real server process; killed and reaped on drop (also on panic).
