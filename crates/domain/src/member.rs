@@ -403,78 +403,49 @@ mod tests {
 
     #[test]
     fn member_dates() {
+        use MemberCategory::{Full, Probationary};
         let today = date(2026, 11, 29);
         let birth = date(1990, 5, 1);
-        assert!(
-            check_member_dates(
-                birth,
+        // (joined, category, full_on, the field blamed or None when accepted)
+        let cases = [
+            (
                 date(2007, 1, 1),
-                MemberCategory::Full,
+                Full,
                 Some(date(2008, 1, 1)),
-                today
-            )
-            .is_err()
-        );
-        assert!(
-            check_member_dates(
-                birth,
+                Some("joined_on"),
+            ),
+            (date(2015, 1, 1), Full, Some(date(2016, 1, 1)), None),
+            (
                 date(2015, 1, 1),
-                MemberCategory::Full,
-                Some(date(2016, 1, 1)),
-                today
-            )
-            .is_ok()
-        );
-        assert!(
-            check_member_dates(
-                birth,
-                date(2015, 1, 1),
-                MemberCategory::Full,
+                Full,
                 Some(date(2015, 6, 1)),
-                today
-            )
-            .is_err()
-        );
-        assert!(
-            check_member_dates(
-                birth,
+                Some("full_on"),
+            ),
+            (
                 date(2015, 1, 1),
-                MemberCategory::Full,
+                Full,
                 Some(date(2017, 6, 1)),
-                today
-            )
-            .is_err()
-        );
-        assert!(
-            check_member_dates(
-                birth,
+                Some("full_on"),
+            ),
+            (date(2026, 3, 1), Probationary, None, None),
+            (date(2023, 3, 1), Probationary, None, Some("category")),
+            (date(2027, 3, 1), Probationary, None, Some("joined_on")),
+            (
                 date(2026, 3, 1),
-                MemberCategory::Probationary,
-                None,
-                today
-            )
-            .is_ok()
-        );
-        assert!(
-            check_member_dates(
-                birth,
-                date(2023, 3, 1),
-                MemberCategory::Probationary,
-                None,
-                today
-            )
-            .is_err()
-        );
-        assert!(
-            check_member_dates(
-                birth,
-                date(2027, 3, 1),
-                MemberCategory::Probationary,
-                None,
-                today
-            )
-            .is_err()
-        );
+                Probationary,
+                Some(date(2026, 10, 1)),
+                Some("full_on"),
+            ),
+        ];
+        for (joined, category, full_on, blamed) in cases {
+            let got = check_member_dates(birth, joined, category, full_on, today)
+                .err()
+                .map(|e| e.field);
+            assert_eq!(
+                got, blamed,
+                "joined {joined}, {category:?}, full {full_on:?}"
+            );
+        }
         assert_eq!(age_on(birth, date(2026, 4, 30)), 35);
         assert_eq!(age_on(birth, date(2026, 5, 1)), 36);
     }

@@ -53,7 +53,14 @@ pub enum Verification {
     Broken(ChainBreak),
 }
 
-/// Walks the whole log in id order, in batches.
+/// Verification requested from the UI: only the audit administrator.
+pub async fn verify_as(svc: &Services, actor: &Actor) -> ServiceResult<Verification> {
+    actor.require(Permission::ViewAudit)?;
+    verify(svc).await
+}
+
+/// Walks the whole log in id order, in batches (the CLI's `audit verify`,
+/// run by whoever holds the database).
 pub async fn verify(svc: &Services) -> ServiceResult<Verification> {
     let mut conn = svc.store.read().await?;
     let mut prev = GENESIS.to_owned();

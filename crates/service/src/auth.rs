@@ -267,11 +267,13 @@ pub async fn create_api_token(svc: &Services, actor: &Actor, name: &str) -> Serv
 }
 
 pub async fn list_api_tokens(svc: &Services, actor: &Actor) -> ServiceResult<Vec<db::ApiTokenRow>> {
+    actor.require(Permission::UseApi)?;
     let mut conn = svc.store.read().await?;
     Ok(db::api_tokens_of(&mut conn, actor.user_id.0).await?)
 }
 
 pub async fn revoke_api_token(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<()> {
+    actor.require(Permission::UseApi)?;
     let mut tx = svc.store.begin_write().await?;
     if !db::revoke_api_token(tx.conn(), actor.user_id.0, id).await? {
         return Err(ServiceError::NotFound);

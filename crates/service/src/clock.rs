@@ -2,19 +2,34 @@
 //! Timestamps are stored as UTC RFC 3339 text with fixed microsecond
 //! precision (so they sort as text); "today" is the date in Asia/Shanghai.
 
-use jiff::{Timestamp, civil::Date, tz::TimeZone};
+use jiff::{SignedDuration, Timestamp, civil::Date, tz::TimeZone};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Clock {
     System,
     Fixed(Timestamp),
+    /// The system time plus an offset in seconds that a test can advance
+    /// through the shared handle, while the application keeps running.
+    Shifted(Arc<AtomicI64>),
 }
 
 impl Clock {
+    /// A clock running with the system time, offset by zero seconds, and
+    /// the handle that moves it forward.
+    pub fn shifted() -> (Clock, Arc<AtomicI64>) {
+        let offset = Arc::new(AtomicI64::new(0));
+        (Clock::Shifted(Arc::clone(&offset)), offset)
+    }
+
     pub fn now(&self) -> Timestamp {
         match self {
             Clock::System => Timestamp::now(),
             Clock::Fixed(t) => *t,
+            Clock::Shifted(offset) => {
+                Timestamp::now() + SignedDuration::from_secs(offset.load(Ordering::SeqCst))
+            }
         }
     }
 
@@ -67,5 +82,19 @@ mod tests {
     fn today_is_in_shanghai() {
         let c = Clock::Fixed("2026-11-29T17:00:00Z".parse().unwrap());
         assert_eq!(c.today(), jiff::civil::date(2026, 11, 30));
+    }
+
+    #[test]
+    fn a_shifted_clock_moves_when_its_offset_is_advanced() {
+        let (c, offset) = Clock::shifted();
+        let before = Timestamp::now();
+        let start = c.now();
+        assert!(start >= before);
+        assert!(start.duration_since(before) < SignedDuration::from_secs(60));
+        offset.fetch_add(31 * 60, Ordering::SeqCst);
+        let later = c.clone().now();
+        let moved = later.duration_since(start);
+        assert!(moved >= SignedDuration::from_mins(31), "{moved:?}");
+        assert!(moved < SignedDuration::from_mins(32), "{moved:?}");
     }
 }

@@ -9,8 +9,9 @@ use dangjian_domain::demo::DemoCounty;
 use dangjian_domain::member::{MemberCategory, mask_phone};
 use dangjian_domain::org::{OrgKind, default_term_years, term_due_date};
 use dangjian_domain::role::Role;
-use dangjian_store::bulk::{self, BulkMember, BulkOrg};
+use dangjian_store::bulk::{self, BulkMember};
 use dangjian_store::member::MemberFields;
+use dangjian_store::org::OrgRow;
 use serde_json::json;
 
 /// A demo login: username, role, the organization it is bound to.
@@ -83,11 +84,11 @@ pub async fn load(
             }
         }
     }
-    let orgs: Vec<BulkOrg> = county
+    let orgs: Vec<OrgRow> = county
         .orgs
         .iter()
         .enumerate()
-        .map(|(i, o)| BulkOrg {
+        .map(|(i, o)| OrgRow {
             id: i as i64 + 1,
             parent_id: o.parent.map(|p| p as i64 + 1),
             path: paths[i].clone(),
@@ -103,6 +104,10 @@ pub async fn load(
             sub_members: sub[i][1],
             sub_full: sub[i][2],
             sub_probationary: sub[i][3],
+            status: "active".to_owned(),
+            dissolved_on: None,
+            created_at: now.clone(),
+            updated_at: now.clone(),
         })
         .collect();
     let terms: Vec<(i64, String, String)> = county
@@ -149,7 +154,7 @@ pub async fn load(
     progress(total, total);
 
     let mut tx = svc.store.begin_write().await?;
-    bulk::insert_orgs(tx.conn(), &orgs, &now).await?;
+    bulk::insert_orgs(tx.conn(), &orgs).await?;
     bulk::insert_terms(tx.conn(), &terms, &now).await?;
     bulk::insert_members(tx.conn(), &members, &now).await?;
     bulk::reset_sequences(tx.conn(), svc.store.engine).await?;

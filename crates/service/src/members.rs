@@ -137,7 +137,25 @@ fn parse_form(
             }
             (Some(id.birth_date()), Some(id.gender()))
         }
-        (None, Some(m)) => (m.birth_date.parse().ok(), Gender::from_code(&m.gender)),
+        (None, Some(m)) => {
+            // Birth date and gender follow the stored number: a change to
+            // them without a new number is refused, not silently dropped.
+            let stored_birth = m.birth_date.parse().ok();
+            let stored_gender = Gender::from_code(&m.gender);
+            if birth.is_some() && birth != stored_birth {
+                e.push(FieldError::new(
+                    "birth_date",
+                    "出生日期以公民身份号码为准；如需更正，请同时重新填写公民身份号码",
+                ));
+            }
+            if gender.is_some() && gender != stored_gender {
+                e.push(FieldError::new(
+                    "gender",
+                    "性别以公民身份号码为准；如需更正，请同时重新填写公民身份号码",
+                ));
+            }
+            (stored_birth, stored_gender)
+        }
         (None, None) => (None, None),
     };
     if let (Some(b), Some(j), Some(c), Some(fo)) = (birth_date, joined, category, full_on)
@@ -476,6 +494,8 @@ pub async fn list(svc: &Services, actor: &Actor, q: &MemberQuery) -> ServiceResu
         (n.min(COUNT_CAP), n > COUNT_CAP)
     };
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    // A page past the end (an old bookmark, a hand-typed URL) shows the last page.
+    let page = page.min(pages);
     let rows = db::list_members(&mut conn, &f, PER_PAGE, (page - 1) * PER_PAGE).await?;
     Ok(MemberPage {
         rows,
@@ -523,6 +543,7 @@ pub async fn transfer(
     let now = svc.clock.now_text();
     let mut tx = svc.store.begin_write().await?;
     let m = member_in_scope(tx.conn(), actor, id).await?;
+    require_active(&m)?;
     let org = target_org(tx.conn(), actor, to).await?;
     if org.id == m.org_id {
         return Err(ServiceError::field(
@@ -558,6 +579,7 @@ pub async fn confirm_full(
     let now = svc.clock.now_text();
     let mut tx = svc.store.begin_write().await?;
     let m = member_in_scope(tx.conn(), actor, id).await?;
+    require_active(&m)?;
     if m.category != "probationary" {
         return Err(ServiceError::field("full_on", "该党员已是正式党员"));
     }
@@ -592,6 +614,7 @@ pub async fn extend_probation(svc: &Services, actor: &Actor, id: i64) -> Service
     let now = svc.clock.now_text();
     let mut tx = svc.store.begin_write().await?;
     let m = member_in_scope(tx.conn(), actor, id).await?;
+    require_active(&m)?;
     if m.category != "probationary" {
         return Err(ServiceError::field(
             "category",
@@ -618,6 +641,18 @@ pub async fn extend_probation(svc: &Services, actor: &Actor, id: i64) -> Service
     Ok(())
 }
 
+/// Transfers and probation changes apply only to members still on the roll.
+fn require_active(m: &MemberRow) -> ServiceResult<()> {
+    if m.status == "active" {
+        Ok(())
+    } else {
+        Err(ServiceError::field(
+            "name",
+            "该党员已不在册，不能办理此项业务",
+        ))
+    }
+}
+
 fn fields_of(m: &MemberRow) -> MemberFields {
     MemberFields {
         name: m.name.clone(),
@@ -637,4 +672,36 @@ fn fields_of(m: &MemberRow) -> MemberFields {
         phone_enc: m.phone_enc.clone(),
         phone_masked: m.phone_masked.clone(),
     }
+}
+
+/// Finds the member with this exact ID number inside the actor's scope
+/// (for roles that may see full numbers). The lookup is audited because it
+/// confirms a person's membership.
+pub async fn find_by_id_card(
+    svc: &Services,
+    actor: &Actor,
+    raw: &str,
+) -> ServiceResult<Option<i64>> {
+    actor.require(Permission::ReadBusiness)?;
+    actor.require(Permission::RevealSensitive)?;
+    let id = IdCardNo::parse(raw)?;
+    let hmac = svc.crypto.mac("id_card", id.as_str());
+    let mut tx = svc.store.begin_write().await?;
+    let found = db::find_by_id_card_hmac(tx.conn(), &hmac)
+        .await?
+        .filter(|m| actor.require_scope(&m.org_path).is_ok());
+    audit::by(
+        tx.conn(),
+        svc,
+        actor,
+        "member.lookup",
+        &found
+            .as_ref()
+            .map_or_else(|| "member:?".to_owned(), |m| format!("member:{}", m.id)),
+        actor.org_path.as_str(),
+        &json!({"id_card": id.masked(), "found": found.is_some()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(found.map(|m| m.id))
 }

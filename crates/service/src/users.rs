@@ -153,6 +153,15 @@ async fn user_in_scope(
     Ok(u)
 }
 
+/// One account in the actor's scope (for the account pages).
+pub async fn get(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<UserRow> {
+    actor
+        .require(Permission::ManageUsers)
+        .or_else(|_| actor.require(Permission::ManageSecurity))?;
+    let mut conn = svc.store.read().await?;
+    user_in_scope(&mut conn, actor, id).await
+}
+
 pub async fn set_active(svc: &Services, actor: &Actor, id: i64, active: bool) -> ServiceResult<()> {
     actor.require(Permission::ManageUsers)?;
     let mut tx = svc.store.begin_write().await?;

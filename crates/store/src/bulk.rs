@@ -2,28 +2,9 @@
 //! explicit ids (the caller computed the paths and roll-ups), then the
 //! PostgreSQL identity sequences are moved past the loaded ids.
 
+use crate::org::OrgRow;
 use crate::{DbError, DbResult, Engine, dynamic};
 use sqlx::AnyConnection;
-
-/// An organization row with its id, path and roll-ups precomputed.
-#[derive(Debug, Clone)]
-pub struct BulkOrg {
-    pub id: i64,
-    pub parent_id: Option<i64>,
-    pub path: String,
-    pub depth: i64,
-    pub name: String,
-    pub kind: String,
-    pub sector: String,
-    pub secretary_name: String,
-    pub secretary_vacant_since: Option<String>,
-    pub unit_name: String,
-    pub population: Option<i64>,
-    pub sub_orgs: i64,
-    pub sub_members: i64,
-    pub sub_full: i64,
-    pub sub_probationary: i64,
-}
 
 /// Rows per statement: below SQLite's 32,766 bound variables for the
 /// widest table (members, 21 columns).
@@ -48,7 +29,9 @@ fn values(cols: usize, rows: usize) -> String {
     s
 }
 
-pub async fn insert_orgs(conn: &mut AnyConnection, rows: &[BulkOrg], now: &str) -> DbResult<()> {
+/// Inserts organization rows as given: ids, paths, roll-ups, status and
+/// timestamps were all computed by the caller.
+pub async fn insert_orgs(conn: &mut AnyConnection, rows: &[OrgRow]) -> DbResult<()> {
     for chunk in rows.chunks(BATCH) {
         let sql = format!(
             "INSERT INTO orgs (id, parent_id, path, depth, name, kind, sector, secretary_name, secretary_vacant_since, \
@@ -73,9 +56,9 @@ pub async fn insert_orgs(conn: &mut AnyConnection, rows: &[BulkOrg], now: &str) 
                 .bind(o.sub_members)
                 .bind(o.sub_full)
                 .bind(o.sub_probationary)
-                .bind("active")
-                .bind(now)
-                .bind(now);
+                .bind(&o.status)
+                .bind(&o.created_at)
+                .bind(&o.updated_at);
         }
         q.execute(&mut *conn).await.map_err(DbError::from_sqlx)?;
     }
@@ -104,26 +87,8 @@ pub async fn insert_members(
         );
         let mut q = sqlx::query(dynamic(sql));
         for m in chunk {
-            let f = &m.fields;
-            q = q
-                .bind(m.org_id)
-                .bind(&m.org_path)
-                .bind(&f.name)
-                .bind(&f.gender)
-                .bind(&f.birth_date)
-                .bind(&f.ethnicity)
-                .bind(&f.education)
-                .bind(&f.category)
-                .bind(&f.joined_on)
-                .bind(f.full_on.clone())
-                .bind(i64::from(f.probation_extended))
-                .bind(&f.post)
-                .bind(&f.address)
-                .bind(&f.id_card_enc)
-                .bind(&f.id_card_hmac)
-                .bind(&f.id_card_masked)
-                .bind(f.phone_enc.clone())
-                .bind(&f.phone_masked)
+            q = q.bind(m.org_id).bind(&m.org_path);
+            q = crate::member::bind_member_fields!(q, &m.fields)
                 .bind("active")
                 .bind(now)
                 .bind(now);

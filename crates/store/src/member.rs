@@ -60,6 +60,31 @@ pub struct MemberFields {
     pub phone_masked: String,
 }
 
+/// Binds the sixteen [`MemberFields`] columns in their schema order (name …
+/// phone_masked); every statement that writes them lists them in that order.
+macro_rules! bind_member_fields {
+    ($q:expr, $f:expr) => {{
+        let f: &$crate::member::MemberFields = $f;
+        $q.bind(&f.name)
+            .bind(&f.gender)
+            .bind(&f.birth_date)
+            .bind(&f.ethnicity)
+            .bind(&f.education)
+            .bind(&f.category)
+            .bind(&f.joined_on)
+            .bind(f.full_on.clone())
+            .bind(i64::from(f.probation_extended))
+            .bind(&f.post)
+            .bind(&f.address)
+            .bind(&f.id_card_enc)
+            .bind(&f.id_card_hmac)
+            .bind(&f.id_card_masked)
+            .bind(f.phone_enc.clone())
+            .bind(&f.phone_masked)
+    }};
+}
+pub(crate) use bind_member_fields;
+
 fn category_delta(category: &str, sign: i64) -> Delta {
     Delta {
         orgs: 0,
@@ -76,7 +101,7 @@ pub async fn insert_member(
     f: &MemberFields,
     now: &str,
 ) -> DbResult<i64> {
-    let id: i64 = sqlx::query_scalar(
+    let q = sqlx::query_scalar(
         "INSERT INTO members (org_id, org_path, name, gender, birth_date, ethnicity, education, category, \
          joined_on, full_on, probation_extended, post, address, id_card_enc, id_card_hmac, id_card_masked, \
          phone_enc, phone_masked, status, created_at, updated_at) \
@@ -84,27 +109,12 @@ pub async fn insert_member(
          RETURNING id",
     )
     .bind(org_id)
-    .bind(org_path)
-    .bind(&f.name)
-    .bind(&f.gender)
-    .bind(&f.birth_date)
-    .bind(&f.ethnicity)
-    .bind(&f.education)
-    .bind(&f.category)
-    .bind(&f.joined_on)
-    .bind(f.full_on.clone())
-    .bind(i64::from(f.probation_extended))
-    .bind(&f.post)
-    .bind(&f.address)
-    .bind(&f.id_card_enc)
-    .bind(&f.id_card_hmac)
-    .bind(&f.id_card_masked)
-    .bind(f.phone_enc.clone())
-    .bind(&f.phone_masked)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(DbError::from_sqlx)?;
+    .bind(org_path);
+    let id: i64 = bind_member_fields!(q, f)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(DbError::from_sqlx)?;
     adjust_ancestors(conn, org_path, category_delta(&f.category, 1)).await?;
     Ok(id)
 }
@@ -116,33 +126,18 @@ pub async fn update_member(
     f: &MemberFields,
     now: &str,
 ) -> DbResult<()> {
-    sqlx::query(
+    let q = sqlx::query(
         "UPDATE members SET name = $1, gender = $2, birth_date = $3, ethnicity = $4, education = $5, \
          category = $6, joined_on = $7, full_on = $8, probation_extended = $9, post = $10, address = $11, \
          id_card_enc = $12, id_card_hmac = $13, id_card_masked = $14, phone_enc = $15, phone_masked = $16, \
          updated_at = $17 WHERE id = $18",
-    )
-    .bind(&f.name)
-    .bind(&f.gender)
-    .bind(&f.birth_date)
-    .bind(&f.ethnicity)
-    .bind(&f.education)
-    .bind(&f.category)
-    .bind(&f.joined_on)
-    .bind(f.full_on.clone())
-    .bind(i64::from(f.probation_extended))
-    .bind(&f.post)
-    .bind(&f.address)
-    .bind(&f.id_card_enc)
-    .bind(&f.id_card_hmac)
-    .bind(&f.id_card_masked)
-    .bind(f.phone_enc.clone())
-    .bind(&f.phone_masked)
-    .bind(now)
-    .bind(old.id)
-    .execute(&mut *conn)
-    .await
-    .map_err(DbError::from_sqlx)?;
+    );
+    bind_member_fields!(q, f)
+        .bind(now)
+        .bind(old.id)
+        .execute(&mut *conn)
+        .await
+        .map_err(DbError::from_sqlx)?;
     if old.status == "active" && old.category != f.category {
         adjust_ancestors(conn, &old.org_path, category_delta(&old.category, -1)).await?;
         adjust_ancestors(conn, &old.org_path, category_delta(&f.category, 1)).await?;

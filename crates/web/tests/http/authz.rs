@@ -1,7 +1,8 @@
 //! The authorization matrix: every organization and member route, web and
 //! API, for each role bound to town A, against its own organization (A),
 //! a child (branch A1), a sibling (town B) and the parent (the county).
-//! Each cell asserts either the allowed answer or an explicit 403.
+//! Each cell asserts either the allowed answer or an explicit 403. Every
+//! matrix runs on SQLite and, when `DANGJIAN_TEST_PG` is set, PostgreSQL.
 
 use crate::support::{TestApp, member_form};
 use dangjian_domain::role::Role;
@@ -67,12 +68,22 @@ fn in_scope(rel: Rel) -> bool {
 
 #[tokio::test]
 async fn organization_pages_obey_role_and_scope() {
-    let app = TestApp::spawn().await;
+    organization_pages(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn organization_pages_obey_role_and_scope_on_postgres() {
+    if let Some(app) = TestApp::spawn_pg().await {
+        organization_pages(&app).await;
+    }
+}
+
+async fn organization_pages(app: &TestApp) {
     let today = app.svc.clock.today().to_string();
     for role in Role::ALL {
         let s = app.login(&format!("{}_town", role.code())).await;
         for rel in RELS {
-            let id = org_of(&app, rel);
+            let id = org_of(app, rel);
             let read = BUSINESS.contains(&role) && in_scope(rel);
             check(
                 "GET /orgs/{id}",
@@ -181,11 +192,21 @@ async fn organization_pages_obey_role_and_scope() {
 
 #[tokio::test]
 async fn member_pages_obey_role_and_scope() {
-    let app = TestApp::spawn().await;
+    member_pages(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn member_pages_obey_role_and_scope_on_postgres() {
+    if let Some(app) = TestApp::spawn_pg().await {
+        member_pages(&app).await;
+    }
+}
+
+async fn member_pages(app: &TestApp) {
     for role in Role::ALL {
         let s = app.login(&format!("{}_town", role.code())).await;
         for rel in RELS {
-            let org = org_of(&app, rel);
+            let org = org_of(app, rel);
             // Creating a member: an invalid form (no name) to leave the data as it is.
             let mut form = member_form(org, "");
             form.name = String::new();
@@ -200,7 +221,7 @@ async fn member_pages_obey_role_and_scope() {
                 Some(422),
             );
 
-            let Some(mid) = member_of(&app, rel) else {
+            let Some(mid) = member_of(app, rel) else {
                 continue;
             };
             let read = BUSINESS.contains(&role) && in_scope(rel);
@@ -259,7 +280,17 @@ async fn member_pages_obey_role_and_scope() {
 
 #[tokio::test]
 async fn the_api_obeys_role_and_scope() {
-    let app = TestApp::spawn().await;
+    the_api(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn the_api_obeys_role_and_scope_on_postgres() {
+    if let Some(app) = TestApp::spawn_pg().await {
+        the_api(&app).await;
+    }
+}
+
+async fn the_api(app: &TestApp) {
     let c = reqwest::Client::new();
     for role in Role::ALL {
         let token = app.api_token(&format!("{}_town", role.code())).await;
@@ -272,7 +303,7 @@ async fn the_api_obeys_role_and_scope() {
             continue;
         };
         for rel in RELS {
-            let org = org_of(&app, rel);
+            let org = org_of(app, rel);
             let read = BUSINESS.contains(&role) && in_scope(rel);
             let get = |path: String| {
                 c.get(format!("{}/api/v1{path}", app.addr))
@@ -311,7 +342,7 @@ async fn the_api_obeys_role_and_scope() {
                     .as_u16(),
                 Some(200),
             );
-            if let Some(mid) = member_of(&app, rel) {
+            if let Some(mid) = member_of(app, rel) {
                 check(
                     "API GET /members/{id}",
                     role,
@@ -381,7 +412,17 @@ async fn the_api_obeys_role_and_scope() {
 
 #[tokio::test]
 async fn system_roles_see_no_business_data_but_do_their_jobs() {
-    let app = TestApp::spawn().await;
+    system_roles(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn system_roles_see_no_business_data_but_do_their_jobs_on_postgres() {
+    if let Some(app) = TestApp::spawn_pg().await {
+        system_roles(&app).await;
+    }
+}
+
+async fn system_roles(app: &TestApp) {
     let s = app.login("system_admin_root").await;
     assert_eq!(s.get("/users").await.status(), 200);
     assert_eq!(s.get("/audit").await.status(), 403);

@@ -1,5 +1,7 @@
 //! HTTP tests against the real application served on 127.0.0.1:0 with a
-//! real SQLite file: one binary, modules by capability.
+//! real SQLite file and, for the tests named `…_on_postgres`, a fresh
+//! PostgreSQL database when `DANGJIAN_TEST_PG` is set: one binary, modules
+//! by capability.
 
 mod authz;
 mod pages;

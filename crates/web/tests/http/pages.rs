@@ -1,10 +1,8 @@
 //! Page-level security and robustness: account lockout, CSRF, escaping of
 //! stored markup, limits on input, the audit chain, security headers and
-//! the health check.
-//!
-//! Idle-session expiry is not tested here: the service reads time from a
-//! `Clock`, and `TestApp` serves with the system clock, so waiting 30
-//! minutes is the only way to reach it over HTTP.
+//! the health check; idle-session and lockout expiry, by moving the
+//! application's clock forward. The tests that touch stored time or the
+//! audit chain also run on PostgreSQL when `DANGJIAN_TEST_PG` is set.
 
 use crate::support::{PASSWORD, TestApp};
 use dangjian_service::audit::Verification;
@@ -46,6 +44,66 @@ async fn five_wrong_passwords_lock_the_account() {
 }
 
 #[tokio::test]
+async fn a_lockout_ends_after_thirty_minutes() {
+    lockout_expiry(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn a_lockout_ends_after_thirty_minutes_on_postgres() {
+    if let Some(app) = TestApp::spawn_pg().await {
+        lockout_expiry(&app).await;
+    }
+}
+
+async fn lockout_expiry(app: &TestApp) {
+    for n in 1..=5 {
+        let (status, _) = login_attempt(app, "leader_town", "wrong2026pw").await;
+        assert_ne!(status, 303, "attempt {n} with a wrong password must fail");
+    }
+    let (status, page) = login_attempt(app, "leader_town", PASSWORD).await;
+    assert_ne!(status, 303, "locked right after the 5th failure");
+    assert!(page.contains("已锁定"), "{page}");
+    app.advance(29);
+    let (status, page) = login_attempt(app, "leader_town", PASSWORD).await;
+    assert_ne!(status, 303, "still locked after 29 minutes");
+    assert!(page.contains("已锁定"), "{page}");
+    app.advance(2);
+    let (status, page) = login_attempt(app, "leader_town", PASSWORD).await;
+    assert_eq!(status, 303, "the lock is over after 31 minutes: {page}");
+}
+
+#[tokio::test]
+async fn an_idle_session_expires_after_thirty_minutes() {
+    idle_session(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn an_idle_session_expires_after_thirty_minutes_on_postgres() {
+    if let Some(app) = TestApp::spawn_pg().await {
+        idle_session(&app).await;
+    }
+}
+
+async fn idle_session(app: &TestApp) {
+    let s = app.login("county_admin_root").await;
+    assert_eq!(s.get("/orgs").await.status(), 200);
+    app.advance(29);
+    // Still in time; this request also touches the session.
+    assert_eq!(s.get("/orgs").await.status(), 200, "29 idle minutes");
+    app.advance(31);
+    let r = s.get("/orgs").await;
+    assert!(
+        matches!(r.status().as_u16(), 302 | 303 | 307),
+        "31 idle minutes after the last request: {}",
+        r.status()
+    );
+    assert_eq!(r.headers()["location"], "/login?expired=1");
+    // The session is gone, not merely refused once.
+    let r = s.get("/orgs").await;
+    assert_ne!(r.status(), 200, "an expired session stays expired");
+}
+
+#[tokio::test]
 async fn a_form_without_the_csrf_token_is_refused_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let s = app.login("county_admin_root").await;
@@ -68,7 +126,17 @@ async fn a_form_without_the_csrf_token_is_refused_and_changes_nothing() {
 
 #[tokio::test]
 async fn injected_markup_is_stored_as_text_and_shown_escaped() {
-    let app = TestApp::spawn().await;
+    injected_markup(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn injected_markup_is_stored_as_text_and_shown_escaped_on_postgres() {
+    if let Some(app) = TestApp::spawn_pg().await {
+        injected_markup(&app).await;
+    }
+}
+
+async fn injected_markup(app: &TestApp) {
     let s = app.login("county_admin_root").await;
     let r = s
         .post(
@@ -126,8 +194,18 @@ async fn oversized_and_malformed_input_is_refused() {
 
 #[tokio::test]
 async fn every_change_is_audited_and_the_chain_verifies() {
-    let app = TestApp::spawn().await;
-    let (status, _) = login_attempt(&app, "county_admin_root", "wrong2026pw").await;
+    audit_chain(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn every_change_is_audited_and_the_chain_verifies_on_postgres() {
+    if let Some(app) = TestApp::spawn_pg().await {
+        audit_chain(&app).await;
+    }
+}
+
+async fn audit_chain(app: &TestApp) {
+    let (status, _) = login_attempt(app, "county_admin_root", "wrong2026pw").await;
     assert_ne!(status, 303);
     let s = app.login("county_admin_root").await;
     let r = s

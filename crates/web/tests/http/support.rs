@@ -1,5 +1,8 @@
-//! `TestApp`: a fixture county in a fresh SQLite file, the application
-//! served on a free port, and typed helpers to log in and submit forms.
+//! `TestApp`: a fixture county in a fresh SQLite file (`spawn`) or a fresh
+//! PostgreSQL database on the server named by `DANGJIAN_TEST_PG`
+//! (`spawn_pg`, required when `CI` is set), the application served on a
+//! free port with a clock the test can move forward, and typed helpers to
+//! log in and submit forms.
 //!
 //! Fixture: 县委 (root) → 甲镇 (town A) → 甲村支部 (branch A1, 3 members);
 //! 县委 → 乙镇 (town B, sibling of A) → 乙村支部 (branch B1, 2 members).
@@ -9,8 +12,9 @@
 
 use dangjian_domain::member::id_check_char;
 use dangjian_domain::role::Role;
-use dangjian_service::{Actor, Crypto, Services, Store, auth, members, orgs, users};
-use std::sync::atomic::{AtomicU32, Ordering};
+use dangjian_service::{Actor, Clock, Crypto, Services, Store, auth, members, orgs, users};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 
 pub const PASSWORD: &str = "test2026pw";
 
@@ -29,7 +33,59 @@ pub struct TestApp {
     pub addr: String,
     pub svc: Services,
     pub fx: Fixture,
-    _dir: tempfile::TempDir,
+    /// `"sqlite"` or `"postgres"`.
+    pub engine: &'static str,
+    /// Seconds added to the system time by the application's clock.
+    offset: Arc<AtomicI64>,
+    server: tokio::task::JoinHandle<()>,
+    _dir: Option<tempfile::TempDir>,
+    /// The admin URL and the database to drop when the app is dropped.
+    pg_drop: Option<(String, String)>,
+}
+
+impl Drop for TestApp {
+    /// Stops the server and, on PostgreSQL, drops the test database (best
+    /// effort: a failure is reported, never a panic, so a failing test
+    /// still shows its own message).
+    fn drop(&mut self) {
+        self.server.abort();
+        if let Some((admin, db)) = self.pg_drop.take() {
+            // The test's runtime cannot be blocked on; use a thread of our own.
+            let done = std::thread::spawn(move || drop_pg_database(&admin, &db)).join();
+            if done.is_err() {
+                eprintln!("dropping the PostgreSQL test database panicked");
+            }
+        }
+    }
+}
+
+fn drop_pg_database(admin: &str, db: &str) {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot drop test database {db}: {e}");
+            return;
+        }
+    };
+    rt.block_on(async {
+        let conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin).await;
+        let result = match conn {
+            Ok(mut conn) => sqlx::Executor::execute(
+                &mut conn,
+                // FORCE: the application's pool may still hold connections.
+                sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")),
+            )
+            .await
+            .map(|_| ()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            eprintln!("cannot drop test database {db}: {e}");
+        }
+    });
 }
 
 static SEQ: AtomicU32 = AtomicU32::new(100);
@@ -69,11 +125,63 @@ fn org_form(name: &str, kind: &str, sector: &str) -> orgs::OrgForm {
 }
 
 impl TestApp {
+    /// The application on a fresh SQLite file.
     pub async fn spawn() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("app.db").display());
         let store = Store::connect(&url).await.unwrap();
-        let svc = Services::new(store, Crypto::random());
+        Self::start(store, "sqlite", Some(dir), None).await
+    }
+
+    /// The application on a fresh PostgreSQL database, or `None` (with a
+    /// note) when `DANGJIAN_TEST_PG` is not set outside CI.
+    pub async fn spawn_pg() -> Option<Self> {
+        let Ok(admin) = std::env::var("DANGJIAN_TEST_PG") else {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must set DANGJIAN_TEST_PG (scripts/test.sh does)"
+            );
+            eprintln!("DANGJIAN_TEST_PG not set: PostgreSQL half of this test skipped");
+            return None;
+        };
+        let db = format!("dj_http_{}_{}", std::process::id(), rand::random::<u32>());
+        sqlx::any::install_default_drivers();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+            .await
+            .unwrap();
+        sqlx::Executor::execute(
+            &mut conn,
+            sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")),
+        )
+        .await
+        .unwrap();
+        sqlx::Connection::close(conn).await.unwrap();
+        let base = admin
+            .rsplit_once('/')
+            .map_or(admin.as_str(), |(b, _)| b)
+            .to_owned();
+        let url = format!("{base}/{db}");
+        // From here on the database is dropped even if the fixture fails.
+        let guard = PgDropGuard(Some((admin, db)));
+        let store = Store::connect(&url).await.unwrap();
+        Some(Self::start(store, "postgres", None, guard.disarm()).await)
+    }
+
+    /// Moves the application's clock `minutes` forward.
+    pub fn advance(&self, minutes: i64) {
+        self.offset.fetch_add(minutes * 60, Ordering::SeqCst);
+    }
+
+    async fn start(
+        store: Store,
+        engine: &'static str,
+        dir: Option<tempfile::TempDir>,
+        pg_drop: Option<(String, String)>,
+    ) -> Self {
+        let guard = PgDropGuard(pg_drop);
+        let (clock, offset) = Clock::shifted();
+        let mut svc = Services::new(store, Crypto::random());
+        svc.clock = clock;
         let root = orgs::create_root(&svc, "中共测试县委员会").await.unwrap();
         users::bootstrap(&svc, "setup", "初始化", Role::CountyAdmin, root, PASSWORD)
             .await
@@ -147,10 +255,14 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = format!("http://{}", listener.local_addr().unwrap());
         let app = dangjian_web::app(dangjian_web::AppState { svc: svc.clone() });
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         TestApp {
             addr,
             svc,
+            engine,
+            offset,
+            server,
+            pg_drop: guard.disarm(),
             fx: Fixture {
                 root,
                 town_a,
@@ -218,6 +330,24 @@ impl TestApp {
     pub async fn api_token(&self, username: &str) -> Option<String> {
         let a = Self::actor(&self.svc, username).await;
         auth::create_api_token(&self.svc, &a, "测试").await.ok()
+    }
+}
+
+/// Drops the PostgreSQL database if the fixture panics before a `TestApp`
+/// owns it.
+struct PgDropGuard(Option<(String, String)>);
+
+impl PgDropGuard {
+    fn disarm(mut self) -> Option<(String, String)> {
+        self.0.take()
+    }
+}
+
+impl Drop for PgDropGuard {
+    fn drop(&mut self) {
+        if let Some((admin, db)) = self.0.take() {
+            let _ = std::thread::spawn(move || drop_pg_database(&admin, &db)).join();
+        }
     }
 }
 
