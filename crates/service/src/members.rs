@@ -575,10 +575,10 @@ pub async fn confirm_full(
     full_on: &str,
 ) -> ServiceResult<()> {
     actor.require(Permission::EditMembers)?;
-    let full_on = date_field("full_on", "转正日期", full_on)?;
     let now = svc.clock.now_text();
     let mut tx = svc.store.begin_write().await?;
     let m = member_in_scope(tx.conn(), actor, id).await?;
+    let full_on = date_field("full_on", "转正日期", full_on)?;
     require_active(&m)?;
     if m.category != "probationary" {
         return Err(ServiceError::field("full_on", "该党员已是正式党员"));

@@ -186,6 +186,27 @@ async fn organization_pages(app: &TestApp) {
                 r.status().as_u16(),
                 Some(422),
             );
+            let manage_page = MANAGERS.contains(&role) && in_scope(rel);
+            let r = s.get(&format!("/orgs/{id}/move")).await;
+            check(
+                "GET /orgs/{id}/move",
+                role,
+                rel,
+                manage_page,
+                r.status().as_u16(),
+                Some(200),
+            );
+            let r = s
+                .post(&format!("/orgs/{id}/terms"), &[("start_date", "")])
+                .await;
+            check(
+                "POST /orgs/{id}/terms",
+                role,
+                rel,
+                edit,
+                r.status().as_u16(),
+                Some(422),
+            );
         }
     }
 }
@@ -273,6 +294,39 @@ async fn member_pages(app: &TestApp) {
                 allowed,
                 r.status().as_u16(),
                 None,
+            );
+            // Invalid or inapplicable input: allowed users get 422, nothing changes.
+            let empty = member_form(org, "");
+            let mut empty = empty;
+            empty.name = String::new();
+            let r = s.post_form(&format!("/members/{mid}/edit"), &empty).await;
+            check(
+                "POST /members/{id}/edit",
+                role,
+                rel,
+                allowed,
+                r.status().as_u16(),
+                Some(422),
+            );
+            let r = s
+                .post(&format!("/members/{mid}/full"), &[("full_on", "")])
+                .await;
+            check(
+                "POST /members/{id}/full",
+                role,
+                rel,
+                allowed,
+                r.status().as_u16(),
+                Some(422),
+            );
+            let r = s.post(&format!("/members/{mid}/extend"), &[]).await;
+            check(
+                "POST /members/{id}/extend",
+                role,
+                rel,
+                allowed,
+                r.status().as_u16(),
+                Some(422),
             );
         }
     }
@@ -390,8 +444,105 @@ async fn the_api(app: &TestApp) {
                 r.status().as_u16(),
                 Some(422),
             );
+            let api = |method: reqwest::Method, path: String, body: serde_json::Value| {
+                c.request(method, format!("{}/api/v1{path}", app.addr))
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+            };
+            let manage = MANAGERS.contains(&role) && in_scope(rel);
+            let below = MANAGERS.contains(&role) && rel == Rel::Child;
+            let bad_org = serde_json::json!({"parent_id": org, "name": "", "kind": "branch", "sector": "rural"});
+            let r = api(reqwest::Method::POST, "/orgs".into(), bad_org)
+                .await
+                .unwrap();
+            check(
+                "API POST /orgs",
+                role,
+                rel,
+                manage,
+                r.status().as_u16(),
+                Some(422),
+            );
+            let r = api(
+                reqwest::Method::POST,
+                format!("/orgs/{org}/move"),
+                serde_json::json!({"parent_id": app.fx.town_a}),
+            )
+            .await
+            .unwrap();
+            check(
+                "API POST /orgs/{id}/move",
+                role,
+                rel,
+                below,
+                r.status().as_u16(),
+                Some(422),
+            );
+            let today = app.svc.clock.today().to_string();
+            let r = api(
+                reqwest::Method::POST,
+                format!("/orgs/{org}/dissolve"),
+                serde_json::json!({"dissolved_on": today}),
+            )
+            .await
+            .unwrap();
+            check(
+                "API POST /orgs/{id}/dissolve",
+                role,
+                rel,
+                below,
+                r.status().as_u16(),
+                Some(422),
+            );
+            if let Some(mid) = member_of(app, rel) {
+                let r = api(
+                    reqwest::Method::PUT,
+                    format!("/members/{mid}"),
+                    serde_json::to_value(&form).unwrap(),
+                )
+                .await
+                .unwrap();
+                check(
+                    "API PUT /members/{id}",
+                    role,
+                    rel,
+                    allowed,
+                    r.status().as_u16(),
+                    Some(422),
+                );
+                let body =
+                    serde_json::json!({"org_id": org, "on_date": "2026-01-01", "reason": ""});
+                let r = api(
+                    reqwest::Method::POST,
+                    format!("/members/{mid}/transfer"),
+                    body,
+                )
+                .await
+                .unwrap();
+                check(
+                    "API POST /members/{id}/transfer",
+                    role,
+                    rel,
+                    allowed,
+                    r.status().as_u16(),
+                    Some(422),
+                );
+            }
         }
     }
+    // Search answers only inside the caller's scope: the sibling town is not found.
+    let token = app.api_token("unit_admin_town").await.unwrap();
+    let r = c
+        .get(format!("{}/api/v1/orgs/search", app.addr))
+        .query(&[("q", "乙")])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["items"].as_array().map(Vec::len), Some(0), "{body}");
     // No token, a wrong token: 401 with a JSON error.
     let r = c
         .get(format!("{}/api/v1/orgs", app.addr))
