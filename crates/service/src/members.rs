@@ -389,7 +389,6 @@ pub struct MemberQuery {
     pub age: String,
     pub joined_year: String,
     pub q: String,
-    pub id_card: String,
     pub page: String,
 }
 
@@ -458,13 +457,6 @@ pub async fn list(svc: &Services, actor: &Actor, q: &MemberQuery) -> ServiceResu
     }
     if !q.q.trim().is_empty() {
         f.name_contains = e.take(text_field("q", "姓名", &q.q, false, 30));
-    }
-    if !q.id_card.trim().is_empty() {
-        if actor.require(Permission::RevealSensitive).is_err() {
-            e.push(FieldError::new("id_card", "您的角色无权按公民身份号码查询"));
-        } else if let Some(id) = e.take(IdCardNo::parse(&q.id_card)) {
-            f.id_card_hmac = Some(svc.crypto.mac("id_card", id.as_str()));
-        }
     }
     let page = if q.page.trim().is_empty() {
         Some(1)

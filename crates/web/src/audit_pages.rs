@@ -6,12 +6,10 @@
 use crate::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::layout::{Layout, render};
-use crate::users::{Pager, parse_page};
+use crate::layout::{Layout, Pager, parse_page, render, status_of, with_status};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use dangjian_domain::FieldError;
@@ -57,6 +55,7 @@ pub fn action_label(code: &str) -> Option<&'static str> {
         "member.create" => "新增党员",
         "member.update" => "修改党员",
         "member.reveal" => "查看完整身份信息",
+        "member.lookup" => "按身份号码查找党员",
         "member.transfer" => "组织关系转接",
         "member.full" => "转正",
         "member.extend_probation" => "延长预备期",
@@ -284,15 +283,11 @@ async fn audit_page(
             selected: code == selected,
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = status_of(&errors);
     let filtered = [&q.actor, &q.action, &q.action_q, &q.from, &q.to]
         .iter()
         .any(|v| !v.trim().is_empty());
-    let mut r = render(&AuditPage {
+    let r = render(&AuditPage {
         l: Layout::new(user, "audit"),
         pager: Pager::new(&q.base_href(), page, total, PER_PAGE),
         q,
@@ -302,8 +297,7 @@ async fn audit_page(
         verify,
         errors,
     });
-    *r.status_mut() = status;
-    Ok(r)
+    Ok(with_status(r, status))
 }
 
 async fn browse_log(
@@ -314,14 +308,12 @@ async fn browse_log(
     audit_page(&st, &user, q, None).await
 }
 
-/// Walks the whole chain. `audit::verify` takes no actor, so the
-/// permission is checked here before it runs.
+/// Walks the whole chain and shows the outcome above the same filtered list.
 async fn verify_log(
     State(st): State<AppState>,
     CsrfForm { user, form }: CsrfForm<AuditQuery>,
 ) -> Result<Response, AppError> {
-    user.actor.require(Permission::ViewAudit)?;
-    let result = match audit::verify(&st.svc).await? {
+    let result = match audit::verify_as(&st.svc, &user.actor).await? {
         Verification::Ok { rows } => VerifyResult {
             ok: true,
             message: format!("审计日志完整：共 {rows} 条记录，哈希链校验通过"),

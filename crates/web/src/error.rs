@@ -2,6 +2,7 @@
 //! for the browser, a JSON error for the API. Server errors are logged and
 //! shown without internals.
 
+use crate::api::dto;
 use crate::layout::render;
 use askama::Template;
 use axum::http::StatusCode;
@@ -78,61 +79,125 @@ impl IntoResponse for AppError {
 
 pub async fn not_found(uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
-        return ApiError(ServiceError::NotFound).into_response();
+        return ApiError::Service(ServiceError::NotFound).into_response();
     }
     AppError(ServiceError::NotFound).into_response()
 }
 
-/// An error on an API request: `{"error": {"code", "message", "fields"}}`.
+/// An error on an API request, answered as
+/// `{"error": {"code", "message", "fields"}}` ([`dto::Error`]).
 #[derive(Debug)]
-pub struct ApiError(pub ServiceError);
+pub enum ApiError {
+    /// What the service refused or could not do.
+    Service(ServiceError),
+    /// What the API layer itself finds wrong with a request before any
+    /// service is asked: a malformed body or query (400/422, code
+    /// `bad_request`), a body too large, an unsupported method.
+    Request {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        /// `(field, message)`; the field is a JSON path such as `name`.
+        fields: Vec<(String, String)>,
+    },
+}
 
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
-        ApiError(e)
+        ApiError::Service(e)
     }
 }
 
 impl ApiError {
-    pub fn bad_request(field: &'static str, message: impl Into<String>) -> Self {
-        ApiError(ServiceError::field(field, message))
+    /// A request error without fields.
+    pub fn request(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Request {
+            status,
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    /// 400 `bad_request`: a body or query that cannot be read as such.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::request(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// 422 `bad_request`: well-formed JSON of the wrong shape or types,
+    /// with the field it concerns when there is one.
+    pub fn bad_body(message: impl Into<String>, field: Option<(String, String)>) -> Self {
+        ApiError::Request {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "bad_request",
+            message: message.into(),
+            fields: field.into_iter().collect(),
+        }
+    }
+
+    /// 422 `invalid` on one field, as the service's own validation answers.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Service(ServiceError::field(field, message))
+    }
+}
+
+/// Status, code, message and fields of a service error.
+fn service_answer(e: ServiceError) -> (StatusCode, &'static str, String, Vec<(String, String)>) {
+    match e {
+        ServiceError::Unauthenticated => (
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "请提供有效的访问令牌".to_owned(),
+            Vec::new(),
+        ),
+        ServiceError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m, Vec::new()),
+        ServiceError::NotFound => (
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "未找到".to_owned(),
+            Vec::new(),
+        ),
+        ServiceError::Invalid(f) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "输入有误".to_owned(),
+            f.into_iter()
+                .map(|f| (f.field.to_owned(), f.message))
+                .collect(),
+        ),
+        ServiceError::Db(e) => {
+            tracing::error!(error = %e, "database error");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "系统暂时无法完成操作".to_owned(),
+                Vec::new(),
+            )
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, message, fields) = match self.0 {
-            ServiceError::Unauthenticated => (
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "请提供有效的访问令牌".to_owned(),
-                Vec::new(),
-            ),
-            ServiceError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m, Vec::new()),
-            ServiceError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "未找到".to_owned(),
-                Vec::new(),
-            ),
-            ServiceError::Invalid(f) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                "输入有误".to_owned(),
-                f,
-            ),
-            ServiceError::Db(e) => {
-                tracing::error!(error = %e, "database error");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "系统暂时无法完成操作".to_owned(),
-                    Vec::new(),
-                )
-            }
+        let (status, code, message, fields) = match self {
+            ApiError::Service(e) => service_answer(e),
+            ApiError::Request {
+                status,
+                code,
+                message,
+                fields,
+            } => (status, code, message, fields),
         };
-        let body =
-            serde_json::json!({"error": {"code": code, "message": message, "fields": fields}});
+        let body = dto::Error {
+            error: dto::ErrorBody {
+                code: code.to_owned(),
+                message,
+                fields: fields
+                    .into_iter()
+                    .map(|(field, message)| dto::ErrorField { field, message })
+                    .collect(),
+            },
+        };
         (status, axum::Json(body)).into_response()
     }
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod layout;
 pub mod members;
 pub mod orgs;
+pub mod tokens;
 pub mod users;
 
 use axum::Router;
@@ -41,6 +42,7 @@ pub fn app(state: AppState) -> Router {
         .merge(orgs::router())
         .merge(members::router())
         .merge(users::router())
+        .merge(tokens::router())
         .merge(audit_pages::router())
         .merge(assets::router())
         .nest("/api/v1", api::router())

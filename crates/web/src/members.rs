@@ -1,11 +1,13 @@
 //! Member pages (党员): the filtered, paged roll with the filters kept in the
-//! URL, the create and edit forms, and the detail page with the audited
-//! reveal of sensitive numbers, transfers and probation actions.
+//! URL, the exact search by citizen ID number (a POST, so the number never
+//! lands in a URL), the create and edit forms, and the detail page with the
+//! audited reveal of sensitive numbers, transfers and probation actions.
+//! Permissions and scope are the service's to decide, not this module's.
 
 use crate::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::layout::{Layout, pager, render};
+use crate::layout::{Layout, Pager, render, status_of, with_status};
 use crate::orgs::{kind_label, parse_id, sector_label};
 use askama::Template;
 use axum::Router;
@@ -17,17 +19,18 @@ use dangjian_domain::FieldError;
 use dangjian_domain::member::{AGE_BANDS, Gender, MemberCategory};
 use dangjian_domain::org::Sector;
 use dangjian_domain::role::Permission;
-use dangjian_service::ServiceError;
 use dangjian_service::members::{
-    self, COUNT_CAP, EDUCATION, MemberForm, MemberPage, MemberQuery, MemberView,
+    self, COUNT_CAP, EDUCATION, MemberForm, MemberPage, MemberQuery, MemberView, PER_PAGE,
 };
 use dangjian_service::orgs;
 use dangjian_service::store::org::OrgRow;
+use dangjian_service::{ServiceError, ServiceResult};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/members", get(list))
+        .route("/members/find", post(find_by_id_card))
         .route("/members/new", get(new_page).post(create))
         .route("/members/{id}", get(detail))
         .route("/members/{id}/edit", get(edit_page).post(update))
@@ -109,59 +112,20 @@ fn options<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>, current: &st
         .collect()
 }
 
-fn status_of(errors: &[FieldError]) -> StatusCode {
-    if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
-}
-
 // ---------------------------------------------------------------- list
 
-/// One link of the pager.
-struct PageLink {
-    n: i64,
-    href: String,
-    current: bool,
-}
+/// Shown when the exact ID search finds nobody the user may see; it does
+/// not say whether the number belongs to a member elsewhere.
+const NOT_FOUND_IN_SCOPE: &str = "在您的管辖范围内没有找到该公民身份号码对应的党员";
 
-/// The pager under the list: a window of pages around the current one, the
-/// first and last page when outside it, and previous / next.
+/// What the exact ID search (`POST /members/find`) left for the list page:
+/// the number as typed (only ever in a POST response, never in a URL), a
+/// not-found message, or the errors next to its field.
 #[derive(Default)]
-struct Pager {
-    pages: Vec<PageLink>,
-    first: Option<PageLink>,
-    first_gap: bool,
-    last: Option<PageLink>,
-    last_gap: bool,
-    prev: Option<String>,
-    next: Option<String>,
-}
-
-impl Pager {
-    fn new(q: &MemberQuery, page: i64, pages: i64) -> Self {
-        if pages <= 1 {
-            return Self::default();
-        }
-        let link = |n: i64| PageLink {
-            n,
-            href: page_href(q, n),
-            current: n == page,
-        };
-        let window = pager(page.min(pages), pages);
-        let lo = window.first().copied().unwrap_or(1);
-        let hi = window.last().copied().unwrap_or(pages);
-        Self {
-            first: (lo > 1).then(|| link(1)),
-            first_gap: lo > 2,
-            last: (hi < pages).then(|| link(pages)),
-            last_gap: hi < pages - 1,
-            prev: (page > 1).then(|| page_href(q, (page - 1).min(pages))),
-            next: (page < pages).then(|| page_href(q, page + 1)),
-            pages: window.into_iter().map(link).collect(),
-        }
-    }
+struct FindOutcome {
+    id_card: String,
+    message: Option<&'static str>,
+    errors: Vec<FieldError>,
 }
 
 #[derive(Template)]
@@ -179,6 +143,9 @@ struct ListPage {
     sector_opts: Vec<Opt>,
     age_opts: Vec<Opt>,
     pager: Pager,
+    /// How many filters are set, for the collapsed filter box on phones.
+    filters_set: usize,
+    find: FindOutcome,
 }
 
 impl Labels for ListPage {}
@@ -189,11 +156,32 @@ impl FieldErrors for ListPage {
     }
 }
 
-/// The list URL for `page` with every other filter kept; empty filters are
-/// left out so bookmarks stay short.
-fn page_href(q: &MemberQuery, page: i64) -> String {
+impl ListPage {
+    /// The exact ID search's error, shown next to its field.
+    fn find_err(&self) -> Option<String> {
+        let msgs: Vec<&str> = self
+            .find
+            .errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect();
+        (!msgs.is_empty()).then(|| msgs.join("；"))
+    }
+
+    /// The filter box starts open when something in it needs attention.
+    fn filters_open(&self) -> bool {
+        self.filters_set > 0
+            || !self.errors.is_empty()
+            || !self.find.errors.is_empty()
+            || self.find.message.is_some()
+    }
+}
+
+/// The list URL with every filter but the page, ending in `?` or `&`;
+/// empty filters are left out so bookmarks stay short.
+fn list_base(q: &MemberQuery) -> String {
     let mut q = q.clone();
-    q.page = page.to_string();
+    q.page.clear();
     let qs = serde_urlencoded::to_string(&q).unwrap_or_default();
     // An empty value serializes as `key=`; a non-empty one never ends in `=`
     // because `=` inside a value is percent-encoded.
@@ -201,7 +189,11 @@ fn page_href(q: &MemberQuery, page: i64) -> String {
         .split('&')
         .filter(|p| !p.is_empty() && !p.ends_with('='))
         .collect();
-    format!("/members?{}", kept.join("&"))
+    if kept.is_empty() {
+        "/members?".to_owned()
+    } else {
+        format!("/members?{}&", kept.join("&"))
+    }
 }
 
 async fn list(
@@ -209,8 +201,16 @@ async fn list(
     user: CurrentUser,
     Query(q): Query<MemberQuery>,
 ) -> Result<Response, AppError> {
+    list_page(&st, &user, q, FindOutcome::default()).await
+}
+
+async fn list_page(
+    st: &AppState,
+    user: &CurrentUser,
+    q: MemberQuery,
+    find: FindOutcome,
+) -> Result<Response, AppError> {
     let a = &user.actor;
-    let can_reveal = a.role.can(Permission::RevealSensitive);
     let (result, scope, errors) = match members::list(&st.svc, a, &q).await {
         Ok(p) => {
             let scope = p.scope.clone();
@@ -239,13 +239,10 @@ async fn list(
     if let Some(s) = &scope {
         link_q.org = s.id.to_string();
     }
-    if !can_reveal {
-        link_q.id_card.clear();
-    }
-    let pager = result
-        .as_ref()
-        .map(|p| Pager::new(&link_q, p.page, p.pages))
-        .unwrap_or_default();
+    let pager = match &result {
+        Some(p) => Pager::new(&list_base(&link_q), p.page, p.total, PER_PAGE).capped(p.capped),
+        None => Pager::new("/members?", 1, 0, PER_PAGE),
+    };
     let category_opts = options(
         [("", "全部")].into_iter().chain(
             [MemberCategory::Full, MemberCategory::Probationary].map(|c| (c.code(), c.label())),
@@ -264,12 +261,20 @@ async fn list(
             .chain(AGE_BANDS.iter().map(|b| (b.0, b.1))),
         &q.age,
     );
-    let status = status_of(&errors);
-    let mut r = render(&ListPage {
-        l: Layout::new(&user, "members"),
+    let filters_set = [&q.category, &q.sector, &q.age, &q.joined_year, &q.q]
+        .into_iter()
+        .filter(|v| !v.trim().is_empty())
+        .count();
+    let status = if errors.is_empty() && find.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let r = render(&ListPage {
+        l: Layout::new(user, "members"),
         can_edit: a.role.can(Permission::EditMembers)
             && scope.as_ref().is_some_and(|s| s.status == "active"),
-        can_reveal,
+        can_reveal: a.role.can(Permission::RevealSensitive),
         q,
         scope,
         result,
@@ -279,9 +284,49 @@ async fn list(
         sector_opts,
         age_opts,
         pager,
+        filters_set,
+        find,
     });
-    *r.status_mut() = status;
-    Ok(r)
+    Ok(with_status(r, status))
+}
+
+/// The exact ID search form; the list's filters ride along in hidden
+/// fields so the same list comes back when nothing is found.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FindInput {
+    id_card: String,
+    #[serde(flatten)]
+    list: MemberQuery,
+}
+
+/// Exact search by citizen ID number. A POST, so the full number never
+/// appears in a URL, a log line or the browser history; the service checks
+/// the permission and audits the lookup.
+async fn find_by_id_card(
+    State(st): State<AppState>,
+    CsrfForm { user, form }: CsrfForm<FindInput>,
+) -> Result<Response, AppError> {
+    match members::find_by_id_card(&st.svc, &user.actor, &form.id_card).await {
+        Ok(Some(id)) => Ok(Redirect::to(&format!("/members/{id}")).into_response()),
+        Ok(None) => {
+            let find = FindOutcome {
+                id_card: form.id_card,
+                message: Some(NOT_FOUND_IN_SCOPE),
+                errors: Vec::new(),
+            };
+            list_page(&st, &user, form.list, find).await
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            let find = FindOutcome {
+                id_card: form.id_card,
+                message: None,
+                errors,
+            };
+            list_page(&st, &user, form.list, find).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---------------------------------------------------------------- form
@@ -362,7 +407,7 @@ fn form_page(
         &form.category,
     );
     let status = status_of(&errors);
-    let mut r = render(&FormPage {
+    let r = render(&FormPage {
         l: Layout::new(user, "members"),
         title: ctx.title,
         action: ctx.action,
@@ -377,8 +422,7 @@ fn form_page(
         errors,
         current: ctx.current,
     });
-    *r.status_mut() = status;
-    r
+    with_status(r, status)
 }
 
 /// The organization named by a raw id, when it exists and is in scope.
@@ -613,7 +657,7 @@ async fn detail_page(
         None => (None, None),
     };
     let status = status_of(&input.errors);
-    let mut r = render(&DetailPage {
+    let r = render(&DetailPage {
         l: Layout::new(user, "members"),
         can_edit,
         can_reveal: a.role.can(Permission::RevealSensitive),
@@ -629,8 +673,7 @@ async fn detail_page(
         search_error,
         full_on: input.full_on,
     });
-    *r.status_mut() = status;
-    Ok(r)
+    Ok(with_status(r, status))
 }
 
 #[derive(Deserialize, Default)]
@@ -656,6 +699,36 @@ async fn detail(
     detail_page(&st, &user, id, input).await
 }
 
+/// Where a detail-page action the service accepted leads.
+enum Next {
+    /// Back to the detail page by redirect, so a reload does not repeat it.
+    Reload,
+    /// The detail page with something shown this once (the revealed numbers).
+    Show(DetailInput),
+}
+
+/// The end of every detail-page action: an accepted one goes where `next`
+/// says; input the service refuses shows the detail page again with the
+/// messages and what was submitted (`kept`), as 422; anything else is an
+/// error page.
+async fn finish_action<T>(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    result: ServiceResult<T>,
+    kept: DetailInput,
+    next: impl FnOnce(T) -> Next,
+) -> Result<Response, AppError> {
+    match result.map(next) {
+        Ok(Next::Reload) => Ok(Redirect::to(&format!("/members/{id}")).into_response()),
+        Ok(Next::Show(input)) => detail_page(st, user, id, input).await,
+        Err(ServiceError::Invalid(errors)) => {
+            detail_page(st, user, id, DetailInput { errors, ..kept }).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn reveal(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -665,33 +738,14 @@ async fn reveal(
     }: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    match members::reveal(&st.svc, &user.actor, id).await {
-        Ok(numbers) => {
-            detail_page(
-                &st,
-                &user,
-                id,
-                DetailInput {
-                    revealed: Some(numbers),
-                    ..DetailInput::default()
-                },
-            )
-            .await
-        }
-        Err(ServiceError::Invalid(errors)) => {
-            detail_page(
-                &st,
-                &user,
-                id,
-                DetailInput {
-                    errors,
-                    ..DetailInput::default()
-                },
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let result = members::reveal(&st.svc, &user.actor, id).await;
+    finish_action(&st, &user, id, result, DetailInput::default(), |numbers| {
+        Next::Show(DetailInput {
+            revealed: Some(numbers),
+            ..DetailInput::default()
+        })
+    })
+    .await
 }
 
 async fn transfer(
@@ -700,7 +754,7 @@ async fn transfer(
     CsrfForm { user, form }: CsrfForm<TransferForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    match members::transfer(
+    let result = members::transfer(
         &st.svc,
         &user.actor,
         id,
@@ -708,24 +762,12 @@ async fn transfer(
         &form.on_date,
         &form.reason,
     )
-    .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/members/{id}")).into_response()),
-        Err(ServiceError::Invalid(errors)) => {
-            detail_page(
-                &st,
-                &user,
-                id,
-                DetailInput {
-                    transfer: form,
-                    errors,
-                    ..DetailInput::default()
-                },
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    .await;
+    let kept = DetailInput {
+        transfer: form,
+        ..DetailInput::default()
+    };
+    finish_action(&st, &user, id, result, kept, |()| Next::Reload).await
 }
 
 async fn confirm_full(
@@ -734,23 +776,12 @@ async fn confirm_full(
     CsrfForm { user, form }: CsrfForm<FullForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    match members::confirm_full(&st.svc, &user.actor, id, &form.full_on).await {
-        Ok(()) => Ok(Redirect::to(&format!("/members/{id}")).into_response()),
-        Err(ServiceError::Invalid(errors)) => {
-            detail_page(
-                &st,
-                &user,
-                id,
-                DetailInput {
-                    full_on: form.full_on,
-                    errors,
-                    ..DetailInput::default()
-                },
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let result = members::confirm_full(&st.svc, &user.actor, id, &form.full_on).await;
+    let kept = DetailInput {
+        full_on: form.full_on,
+        ..DetailInput::default()
+    };
+    finish_action(&st, &user, id, result, kept, |()| Next::Reload).await
 }
 
 async fn extend(
@@ -762,20 +793,9 @@ async fn extend(
     }: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    match members::extend_probation(&st.svc, &user.actor, id).await {
-        Ok(()) => Ok(Redirect::to(&format!("/members/{id}")).into_response()),
-        Err(ServiceError::Invalid(errors)) => {
-            detail_page(
-                &st,
-                &user,
-                id,
-                DetailInput {
-                    errors,
-                    ..DetailInput::default()
-                },
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let result = members::extend_probation(&st.svc, &user.actor, id).await;
+    finish_action(&st, &user, id, result, DetailInput::default(), |()| {
+        Next::Reload
+    })
+    .await
 }

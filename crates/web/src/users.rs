@@ -1,23 +1,22 @@
 //! Account pages: the accounts in the user's scope with enable, disable,
-//! unlock and password-reset actions, the form for a new account, and the
-//! logged-in user's personal API tokens (接口令牌). Who may do what is
-//! decided by `dangjian_service::users` and `::auth`; this module only hides
-//! the buttons the service would refuse and must not decide access itself.
+//! unlock and password-reset actions, and the form for a new account. Who
+//! may do what is decided by `dangjian_service::users`; this module only
+//! hides the buttons the service would refuse and must not decide access
+//! itself. The personal API tokens live in `tokens`.
 
 use crate::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::layout::{Layout, pager, render};
+use crate::layout::{Layout, Pager, parse_page, render, status_of, with_status};
 use crate::orgs::parse_id;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use dangjian_domain::FieldError;
 use dangjian_domain::role::{Permission, Role};
-use dangjian_service::auth::{self, MAX_FAILED_LOGINS};
+use dangjian_service::auth::MAX_FAILED_LOGINS;
 use dangjian_service::clock::display_ts;
 use dangjian_service::store::user::UserRow;
 use dangjian_service::users::{self, PER_PAGE, UserForm};
@@ -35,74 +34,6 @@ pub fn router() -> Router<AppState> {
             "/users/{id}/password",
             get(password_page).post(reset_password),
         )
-        .route("/tokens", get(list_tokens).post(create_token))
-        .route("/tokens/{id}/revoke", post(revoke_token))
-}
-
-/// Highest page number accepted, so `(page - 1) * per_page` cannot overflow.
-const MAX_PAGE: i64 = 100_000;
-
-/// A `page` query parameter; anything but a positive number is page 1.
-pub fn parse_page(raw: &str) -> i64 {
-    raw.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|p| *p >= 1)
-        .map_or(1, |p| p.min(MAX_PAGE))
-}
-
-/// One link of a pager.
-pub struct PageLink {
-    pub n: i64,
-    pub href: String,
-    pub current: bool,
-}
-
-/// The pager under a list (`users/_pager.html`): pages around the current
-/// one, with links that keep the list's filters.
-pub struct Pager {
-    pub page: i64,
-    pub pages: i64,
-    pub total: i64,
-    pub links: Vec<PageLink>,
-    pub prev: Option<String>,
-    pub next: Option<String>,
-}
-
-impl Pager {
-    /// `base` is the list URL with its filters, ending in `?` or `&`.
-    pub fn new(base: &str, page: i64, total: i64, per_page: i64) -> Self {
-        let pages = ((total.max(0) + per_page - 1) / per_page).max(1);
-        let href = |n: i64| format!("{base}page={n}");
-        Self {
-            page,
-            pages,
-            total,
-            links: pager(page, pages)
-                .into_iter()
-                .map(|n| PageLink {
-                    n,
-                    href: href(n),
-                    current: n == page,
-                })
-                .collect(),
-            prev: (page > 1).then(|| href((page - 1).min(pages))),
-            next: (page < pages).then(|| href(page + 1)),
-        }
-    }
-}
-
-fn status_of(errors: &[FieldError]) -> StatusCode {
-    if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
-}
-
-fn with_status(mut r: Response, status: StatusCode) -> Response {
-    *r.status_mut() = status;
-    r
 }
 
 fn role_label(code: &str) -> String {
@@ -448,7 +379,7 @@ async fn create_user(
 #[template(path = "users/password.html")]
 struct PasswordPage {
     l: Layout,
-    id: i64,
+    account: UserRow,
     is_self: bool,
     errors: Vec<FieldError>,
 }
@@ -462,21 +393,33 @@ impl PasswordPage {
     }
 }
 
-fn password_form(user: &CurrentUser, id: i64, errors: Vec<FieldError>) -> Response {
+/// The form for account `id`; the service reads the account, and so checks
+/// that it is in the user's scope, before anything about it is shown.
+async fn password_form(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
+    let account = users::get(&st.svc, &user.actor, id).await?;
     let status = status_of(&errors);
     let page = PasswordPage {
         l: Layout::new(user, "users"),
-        id,
-        is_self: id == user.actor.user_id.0,
+        is_self: account.id == user.actor.user_id.0,
+        account,
         errors,
     };
-    with_status(render(&page), status)
+    Ok(with_status(render(&page), status))
 }
 
-async fn password_page(user: CurrentUser, Path(id): Path<String>) -> Result<Response, AppError> {
+async fn password_page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     user.actor.require(Permission::ManageUsers)?;
-    Ok(password_form(&user, id, Vec::new()))
+    password_form(&st, &user, id, Vec::new()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -498,172 +441,12 @@ async fn reset_password(
         .as_ref()
         .is_some_and(|c| *c != form.password)
     {
-        return Ok(password_form(
-            &user,
-            id,
-            vec![FieldError::new("password_confirm", "两次输入的密码不一致")],
-        ));
+        let errors = vec![FieldError::new("password_confirm", "两次输入的密码不一致")];
+        return password_form(&st, &user, id, errors).await;
     }
     match users::reset_password(&st.svc, &user.actor, id, &form.password).await {
         Ok(()) => Ok(Redirect::to("/users?done=password").into_response()),
-        Err(ServiceError::Invalid(errors)) => Ok(password_form(&user, id, errors)),
+        Err(ServiceError::Invalid(errors)) => password_form(&st, &user, id, errors).await,
         Err(e) => Err(e.into()),
     }
-}
-
-// ---------------------------------------------------------------- API tokens
-
-struct TokenLine {
-    id: i64,
-    name: String,
-    created: String,
-    last_used: Option<String>,
-    revoked: bool,
-}
-
-#[derive(Template)]
-#[template(path = "users/tokens.html")]
-struct TokensPage {
-    l: Layout,
-    tokens: Vec<TokenLine>,
-    /// The plain token, right after it was created; never shown again.
-    new_token: Option<String>,
-    host: String,
-    name: String,
-    notice: Option<&'static str>,
-    errors: Vec<FieldError>,
-}
-
-impl TokensPage {
-    fn err(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
-    }
-}
-
-/// The Host header for the curl example, if it looks like a host name.
-fn host_of(headers: &HeaderMap) -> String {
-    headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
-        .unwrap_or("<host>")
-        .to_owned()
-}
-
-struct TokenOutcome {
-    new_token: Option<String>,
-    name: String,
-    notice: Option<&'static str>,
-    errors: Vec<FieldError>,
-}
-
-async fn tokens_page(
-    st: &AppState,
-    user: &CurrentUser,
-    headers: &HeaderMap,
-    o: TokenOutcome,
-) -> Result<Response, AppError> {
-    user.actor.require(Permission::UseApi)?;
-    let tokens = auth::list_api_tokens(&st.svc, &user.actor)
-        .await?
-        .into_iter()
-        .map(|t| TokenLine {
-            id: t.id,
-            created: display_ts(&t.created_at),
-            last_used: t.last_used.as_deref().map(display_ts),
-            revoked: t.revoked != 0,
-            name: t.name,
-        })
-        .collect();
-    let status = status_of(&o.errors);
-    let page = TokensPage {
-        l: Layout::new(user, "tokens"),
-        tokens,
-        new_token: o.new_token,
-        host: host_of(headers),
-        name: o.name,
-        notice: o.notice,
-        errors: o.errors,
-    };
-    Ok(with_status(render(&page), status))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct TokensQuery {
-    done: String,
-}
-
-async fn list_tokens(
-    State(st): State<AppState>,
-    user: CurrentUser,
-    headers: HeaderMap,
-    Query(q): Query<TokensQuery>,
-) -> Result<Response, AppError> {
-    let notice = (q.done == "revoke").then_some("令牌已撤销，使用该令牌的程序将无法再访问接口");
-    tokens_page(
-        &st,
-        &user,
-        &headers,
-        TokenOutcome {
-            new_token: None,
-            name: String::new(),
-            notice,
-            errors: Vec::new(),
-        },
-    )
-    .await
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct TokenInput {
-    name: String,
-}
-
-/// Renders the page directly (no redirect): the new token must not travel
-/// in a URL, and it is shown this once.
-async fn create_token(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    CsrfForm { user, form }: CsrfForm<TokenInput>,
-) -> Result<Response, AppError> {
-    match auth::create_api_token(&st.svc, &user.actor, &form.name).await {
-        Ok(token) => {
-            let o = TokenOutcome {
-                new_token: Some(token),
-                name: String::new(),
-                notice: None,
-                errors: Vec::new(),
-            };
-            tokens_page(&st, &user, &headers, o).await
-        }
-        Err(ServiceError::Invalid(errors)) => {
-            let o = TokenOutcome {
-                new_token: None,
-                name: form.name,
-                notice: None,
-                errors,
-            };
-            tokens_page(&st, &user, &headers, o).await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn revoke_token(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    CsrfForm { user, .. }: CsrfForm<crate::auth::CsrfFieldOnly>,
-) -> Result<Response, AppError> {
-    auth::revoke_api_token(&st.svc, &user.actor, parse_id(&id)?).await?;
-    Ok(Redirect::to("/tokens?done=revoke").into_response())
 }

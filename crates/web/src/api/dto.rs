@@ -811,8 +811,6 @@ impl MembersQuery {
             age: self.age,
             joined_year: self.joined_year,
             q: self.q,
-            // An identity number never travels in a URL (it would be logged).
-            id_card: String::new(),
             page: self.page,
         }
     }

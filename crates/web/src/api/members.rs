@@ -5,13 +5,13 @@ use super::dto::{
     Created, Member, MemberDetail, MemberInput, MemberPageDto, MemberTransfer, MembersQuery,
     Transfer,
 };
-use super::{ApiId, ApiJson, ApiQuery, ApiUser};
+use super::{ApiId, ApiJson, ApiQuery, ApiUser, created};
 use crate::AppState;
 use crate::error::ApiError;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use dangjian_service::members;
 
 /// 党员列表
@@ -88,14 +88,7 @@ pub(super) async fn create(
     ApiJson(body): ApiJson<MemberInput>,
 ) -> Result<Response, ApiError> {
     let id = members::create(&st.svc, &actor, &body.into_form()).await?;
-    let location = HeaderValue::from_str(&format!("/api/v1/members/{id}"))
-        .expect("a path of digits is a valid header value");
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(Created { id }),
-    )
-        .into_response())
+    Ok(created(&format!("/api/v1/members/{id}"), Created { id }))
 }
 
 /// 修改党员信息

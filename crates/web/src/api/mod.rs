@@ -25,6 +25,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use dangjian_service::{Actor, ServiceError, auth};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub fn router() -> Router<AppState> {
@@ -41,44 +42,33 @@ pub fn router() -> Router<AppState> {
         .method_not_allowed_fallback(method_not_allowed)
 }
 
-/// A JSON error answer of the same shape as [`ApiError`], for the errors
-/// the API layer itself finds (the service's go through `ApiError`).
-pub fn json_error(
-    status: StatusCode,
-    code: &str,
-    message: impl Into<String>,
-    fields: Vec<(String, String)>,
-) -> Response {
-    let fields: Vec<dto::ErrorField> = fields
-        .into_iter()
-        .map(|(field, message)| dto::ErrorField { field, message })
-        .collect();
-    let body = dto::Error {
-        error: dto::ErrorBody {
-            code: code.to_owned(),
-            message: message.into(),
-            fields,
-        },
-    };
-    (status, axum::Json(body)).into_response()
-}
-
-async fn method_not_allowed() -> Response {
-    json_error(
+async fn method_not_allowed() -> ApiError {
+    ApiError::request(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         "该地址不支持此请求方法",
-        Vec::new(),
     )
 }
 
 fn unauthenticated() -> Response {
-    let mut r = ApiError(ServiceError::Unauthenticated).into_response();
+    let mut r = ApiError::Service(ServiceError::Unauthenticated).into_response();
     r.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer realm=\"dangjian\""),
     );
     r
+}
+
+/// A `201 Created` answer: the new record's address in `Location`, and
+/// `body`.
+fn created<T: Serialize>(location: &str, body: T) -> Response {
+    let location = HeaderValue::from_str(location).expect("an API path is a valid header value");
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        axum::Json(body),
+    )
+        .into_response()
 }
 
 // ---------------------------------------------------------------- extractors
@@ -110,7 +100,7 @@ impl FromRequestParts<AppState> for ApiUser {
         match auth::api_token(&st.svc, token).await {
             Ok(actor) => Ok(ApiUser(actor)),
             Err(ServiceError::Unauthenticated | ServiceError::NotFound) => Err(unauthenticated()),
-            Err(e) => Err(ApiError(e).into_response()),
+            Err(e) => Err(ApiError::Service(e).into_response()),
         }
     }
 }
@@ -129,10 +119,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiId {
     async fn from_request_parts(parts: &mut Parts, st: &S) -> Result<Self, Self::Rejection> {
         let Path(raw) = Path::<String>::from_request_parts(parts, st)
             .await
-            .map_err(|_| ApiError(ServiceError::NotFound))?;
+            .map_err(|_| ApiError::Service(ServiceError::NotFound))?;
         parse_id(&raw)
             .map(ApiId)
-            .ok_or(ApiError(ServiceError::NotFound))
+            .ok_or(ApiError::Service(ServiceError::NotFound))
     }
 }
 
@@ -141,20 +131,13 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiId {
 pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = Response;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _st: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
         serde_urlencoded::from_str(query)
             .map(ApiQuery)
-            .map_err(|_| {
-                json_error(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    "查询参数格式不正确（同一参数只能出现一次）",
-                    Vec::new(),
-                )
-            })
+            .map_err(|_| ApiError::bad_request("查询参数格式不正确（同一参数只能出现一次）"))
     }
 }
 
@@ -184,7 +167,7 @@ fn is_json_content_type(headers: &axum::http::HeaderMap) -> bool {
 }
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = Response;
+    type Rejection = ApiError;
 
     async fn from_request(req: Request, st: &S) -> Result<Self, Self::Rejection> {
         if !is_json_content_type(req.headers()) {
@@ -195,30 +178,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         let bytes = axum::body::Bytes::from_request(req, st)
             .await
             .map_err(|e| json_rejection(&JsonRejection::BytesRejection(e)))?;
-        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-            None => {
-                return Err(json_error(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    "请求体为空，应为 JSON 对象",
-                    Vec::new(),
-                ));
-            }
-            // Serde would also take an array for a struct, by position.
-            Some(b'[') => {
-                return Err(json_error(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "bad_request",
-                    "请求体内容有误：应为 JSON 对象",
-                    Vec::new(),
-                ));
-            }
-            Some(_) => {}
-        }
-        axum::Json::<T>::from_bytes(&bytes)
-            .map(|axum::Json(v)| ApiJson(v))
-            .map_err(|rejection| json_rejection(&rejection))
+        body(&bytes).map(ApiJson)
     }
+}
+
+/// A request body read as a JSON object of type `T`.
+fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return Err(ApiError::bad_request("请求体为空，应为 JSON 对象")),
+        // Serde would also take an array for a struct, by position.
+        Some(b'[') => return Err(ApiError::bad_body("请求体内容有误：应为 JSON 对象", None)),
+        Some(_) => {}
+    }
+    axum::Json::<T>::from_bytes(bytes)
+        .map(|axum::Json(v)| v)
+        .map_err(|rejection| json_rejection(&rejection))
 }
 
 type PathError = serde_path_to_error::Error<serde_json::Error>;
@@ -235,57 +209,41 @@ fn json_cause(rejection: &JsonRejection) -> Option<(String, &serde_json::Error)>
         .map(|e| (".".to_owned(), e))
 }
 
-fn json_rejection(rejection: &JsonRejection) -> Response {
+fn json_rejection(rejection: &JsonRejection) -> ApiError {
     match rejection {
-        JsonRejection::MissingJsonContentType(_) => json_error(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "请求体应为 JSON，并设置请求头 Content-Type: application/json",
-            Vec::new(),
-        ),
-        JsonRejection::JsonSyntaxError(_) => {
-            let message = match json_cause(rejection) {
-                Some((_, e)) if e.is_eof() && e.line() <= 1 && e.column() == 0 => {
-                    "请求体为空，应为 JSON 对象".to_owned()
-                }
-                Some((_, e)) if e.is_eof() => "请求体 JSON 不完整".to_owned(),
-                Some((_, e)) => format!(
-                    "请求体不是有效的 JSON（第{}行第{}列附近有语法错误）",
-                    e.line(),
-                    e.column()
-                ),
-                None => "请求体不是有效的 JSON".to_owned(),
-            };
-            json_error(StatusCode::BAD_REQUEST, "bad_request", message, Vec::new())
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::bad_request("请求体应为 JSON，并设置请求头 Content-Type: application/json")
         }
+        JsonRejection::JsonSyntaxError(_) => ApiError::bad_request(match json_cause(rejection) {
+            Some((_, e)) if e.is_eof() && e.line() <= 1 && e.column() == 0 => {
+                "请求体为空，应为 JSON 对象".to_owned()
+            }
+            Some((_, e)) if e.is_eof() => "请求体 JSON 不完整".to_owned(),
+            Some((_, e)) => format!(
+                "请求体不是有效的 JSON（第{}行第{}列附近有语法错误）",
+                e.line(),
+                e.column()
+            ),
+            None => "请求体不是有效的 JSON".to_owned(),
+        }),
         JsonRejection::JsonDataError(_) => {
             let (field, detail) = match json_cause(rejection) {
                 Some((path, e)) => describe_data_error(&path, e),
                 None => (None, "字段类型或格式不正确".to_owned()),
             };
-            let (message, fields) = match field {
-                Some(f) => (format!("请求体内容有误：{f} {detail}"), vec![(f, detail)]),
-                None => (format!("请求体内容有误：{detail}"), Vec::new()),
-            };
-            json_error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "bad_request",
-                message,
-                fields,
-            )
+            match field {
+                Some(f) => {
+                    ApiError::bad_body(format!("请求体内容有误：{f} {detail}"), Some((f, detail)))
+                }
+                None => ApiError::bad_body(format!("请求体内容有误：{detail}"), None),
+            }
         }
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => json_error(
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::request(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
             "请求体过大",
-            Vec::new(),
         ),
-        _ => json_error(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "无法读取请求体",
-            Vec::new(),
-        ),
+        _ => ApiError::bad_request("无法读取请求体"),
     }
 }
 
@@ -380,6 +338,39 @@ mod tests {
         let (f, m) = data_error::<dto::OrgInput>("5");
         assert_eq!(f, None);
         assert!(m.contains("JSON 对象"), "{m}");
+    }
+
+    /// The status and JSON body of an error answer.
+    async fn answer(e: ApiError) -> (StatusCode, serde_json::Value) {
+        let r = e.into_response();
+        let status = r.status();
+        let bytes = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn body_errors_answer_bad_request_with_their_status() {
+        for (raw, status, field) in [
+            (&b" "[..], StatusCode::BAD_REQUEST, None),
+            (b"{\"name\": ", StatusCode::BAD_REQUEST, None),
+            (b"[1]", StatusCode::UNPROCESSABLE_ENTITY, None),
+            (
+                b"{\"name\": true}",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("name"),
+            ),
+        ] {
+            let (st, v) = answer(body::<dto::OrgInput>(raw).unwrap_err()).await;
+            assert_eq!(st, status, "{v}");
+            assert_eq!(v["error"]["code"], "bad_request");
+            assert_eq!(v["error"]["fields"][0]["field"].as_str(), field, "{v}");
+        }
+        let (st, v) = answer(ApiError::invalid("parent_id", "请选择上级组织")).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(v["error"]["code"], "invalid");
+        assert_eq!(v["error"]["fields"][0]["field"], "parent_id");
     }
 
     #[test]

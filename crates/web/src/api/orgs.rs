@@ -5,13 +5,13 @@ use super::dto::{
     Org, OrgCreate, OrgDissolve, OrgInput, OrgList, OrgMove, OrgWithChildren, OrgsQuery,
     SearchQuery,
 };
-use super::{ApiId, ApiJson, ApiQuery, ApiUser};
+use super::{ApiId, ApiJson, ApiQuery, ApiUser, created};
 use crate::AppState;
 use crate::error::ApiError;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use dangjian_service::ServiceError;
 use dangjian_service::orgs;
 
@@ -42,13 +42,13 @@ pub(super) async fn list(
         q.parent
             .trim()
             .parse::<i64>()
-            .map_err(|_| ApiError::bad_request("parent", "组织编号无效"))?
+            .map_err(|_| ApiError::invalid("parent", "组织编号无效"))?
     };
     let include_dissolved = match q.include_dissolved.trim() {
         "" | "false" | "0" => false,
         "true" | "1" => true,
         _ => {
-            return Err(ApiError::bad_request(
+            return Err(ApiError::invalid(
                 "include_dissolved",
                 "include_dissolved 应为 true 或 false",
             ));
@@ -132,27 +132,20 @@ pub(super) async fn create(
 ) -> Result<Response, ApiError> {
     let (parent_id, form) = body.into_parts();
     let Some(parent_id) = parent_id else {
-        return Err(ApiError::bad_request("parent_id", "请选择上级组织"));
+        return Err(ApiError::invalid("parent_id", "请选择上级组织"));
     };
     if parent_id <= 0 {
-        return Err(ApiError::bad_request("parent_id", "上级组织不存在"));
+        return Err(ApiError::invalid("parent_id", "上级组织不存在"));
     }
     let org = match orgs::create(&st.svc, &actor, parent_id, &form).await {
         Ok(org) => org,
         // The only thing looked up by id here is the parent.
         Err(ServiceError::NotFound) => {
-            return Err(ApiError::bad_request("parent_id", "上级组织不存在"));
+            return Err(ApiError::invalid("parent_id", "上级组织不存在"));
         }
         Err(e) => return Err(e.into()),
     };
-    let location = HeaderValue::from_str(&format!("/api/v1/orgs/{}", org.id))
-        .expect("a path of digits is a valid header value");
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(Org::from(org)),
-    )
-        .into_response())
+    Ok(created(&format!("/api/v1/orgs/{}", org.id), Org::from(org)))
 }
 
 /// 修改组织信息
@@ -206,7 +199,7 @@ pub(super) async fn move_org(
     ApiJson(body): ApiJson<OrgMove>,
 ) -> Result<Json<Org>, ApiError> {
     let Some(parent_id) = body.parent_id else {
-        return Err(ApiError::bad_request("parent_id", "请选择新的上级组织"));
+        return Err(ApiError::invalid("parent_id", "请选择新的上级组织"));
     };
     let org = orgs::move_org(&st.svc, &actor, id, parent_id).await?;
     Ok(Json(org.into()))

@@ -54,6 +54,48 @@ impl Client {
             .await;
         (st, res)
     }
+
+    /// `call`, asserting the status; the answer.
+    async fn expect(
+        &self,
+        method: Method,
+        uri: &str,
+        body: Option<Value>,
+        status: StatusCode,
+    ) -> Value {
+        let (st, res) = self.call(method, uri, body).await;
+        assert_eq!(st, status, "{uri}: {res}");
+        res
+    }
+
+    async fn get(&self, uri: &str, status: StatusCode) -> Value {
+        self.expect(Method::GET, uri, None, status).await
+    }
+
+    async fn post(&self, uri: &str, body: Value, status: StatusCode) -> Value {
+        self.expect(Method::POST, uri, Some(body), status).await
+    }
+
+    async fn put(&self, uri: &str, body: Value, status: StatusCode) -> Value {
+        self.expect(Method::PUT, uri, Some(body), status).await
+    }
+
+    /// A `POST` that must create a record under `uri`: its id, checked
+    /// against the `Location` header.
+    async fn create(&self, uri: &str, body: &Value) -> i64 {
+        let (st, hdr, res) = self
+            .send(
+                Method::POST,
+                uri,
+                Some(&self.token),
+                Some(&body.to_string()),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{res}");
+        let id = res["id"].as_i64().unwrap();
+        assert_eq!(hdr[header::LOCATION], format!("{uri}/{id}").as_str());
+        id
+    }
 }
 
 #[tokio::test]
@@ -103,85 +145,64 @@ async fn api_end_to_end() {
     assert_eq!(st, StatusCode::UNAUTHORIZED);
 
     // Organizations.
-    let (st, res) = api.call(Method::GET, "/api/v1/orgs", None).await;
-    assert_eq!(st, StatusCode::OK, "{res}");
+    let res = api.get("/api/v1/orgs", StatusCode::OK).await;
     assert_eq!(res["org"]["id"], root);
     assert_eq!(res["children"], json!([]));
 
     let new_org = |name: &str| json!({"parent_id": root, "name": name, "kind": "branch", "sector": "rural", "secretary_name": "张三"});
-    let (st, hdr, res) = api
-        .send(
-            Method::POST,
-            "/api/v1/orgs",
-            Some(&api.token),
-            Some(&new_org("第一党支部").to_string()),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{res}");
-    let org_a = res["id"].as_i64().unwrap();
-    assert_eq!(
-        hdr[header::LOCATION],
-        format!("/api/v1/orgs/{org_a}").as_str()
-    );
+    let org_a = api.create("/api/v1/orgs", &new_org("第一党支部")).await;
     let (_, res) = api
         .call(Method::POST, "/api/v1/orgs", Some(new_org("第二党支部")))
         .await;
     let org_b = res["id"].as_i64().unwrap();
 
-    let (st, res) = api
-        .call(
-            Method::POST,
+    let res = api
+        .post(
             "/api/v1/orgs",
-            Some(json!({"parent_id": root, "name": "x"})),
+            json!({"parent_id": root, "name": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res["error"]["code"], "invalid");
-    let (st, res) = api
-        .call(
-            Method::POST,
+    let res = api
+        .post(
             "/api/v1/orgs",
-            Some(json!({"name": "第三党支部"})),
+            json!({"name": "第三党支部"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res["error"]["fields"][0]["field"], "parent_id");
-    let (st, res) = api
-        .call(Method::POST, "/api/v1/orgs", Some(json!({"parent_id": 999_999, "name": "第三党支部", "kind": "branch", "sector": "rural"})))
-        .await;
-    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{res}");
+    api.post(
+        "/api/v1/orgs",
+        json!({"parent_id": 999_999, "name": "第三党支部", "kind": "branch", "sector": "rural"}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
 
-    let (st, res) = api
-        .call(Method::GET, &format!("/api/v1/orgs/{org_a}"), None)
+    let res = api
+        .get(&format!("/api/v1/orgs/{org_a}"), StatusCode::OK)
         .await;
-    assert_eq!(st, StatusCode::OK);
     assert_eq!(res["name"], "第一党支部");
     let mut edit = res.clone();
     edit["population"] = json!(1200);
-    let (st, res) = api
-        .call(Method::PUT, &format!("/api/v1/orgs/{org_a}"), Some(edit))
+    let res = api
+        .put(&format!("/api/v1/orgs/{org_a}"), edit, StatusCode::OK)
         .await;
-    assert_eq!(st, StatusCode::OK, "{res}");
     assert_eq!(res["population"], 1200);
 
-    let (st, res) = api
-        .call(Method::GET, &format!("/api/v1/orgs?parent={root}"), None)
+    let res = api
+        .get(&format!("/api/v1/orgs?parent={root}"), StatusCode::OK)
         .await;
-    assert_eq!(st, StatusCode::OK);
     assert_eq!(res["children"].as_array().unwrap().len(), 2);
-    let (st, res) = api
-        .call(Method::GET, "/api/v1/orgs/search?q=第二", None)
-        .await;
-    assert_eq!(st, StatusCode::OK);
+    let res = api.get("/api/v1/orgs/search?q=第二", StatusCode::OK).await;
     assert_eq!(res["items"][0]["id"], org_b);
-    let (st, res) = api.call(Method::GET, "/api/v1/orgs/search", None).await;
-    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{res}");
+    api.get("/api/v1/orgs/search", StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
 
     for bad in ["abc", "0", "-1", "99999999999999999999", "424242"] {
-        let (st, res) = api
-            .call(Method::GET, &format!("/api/v1/orgs/{bad}"), None)
+        let res = api
+            .get(&format!("/api/v1/orgs/{bad}"), StatusCode::NOT_FOUND)
             .await;
-        assert_eq!(st, StatusCode::NOT_FOUND, "{bad}");
         assert_eq!(res["error"]["code"], "not_found");
     }
 
@@ -207,8 +228,7 @@ async fn api_end_to_end() {
     let (st, _, res) = api.send(Method::DELETE, &uri, Some(&api.token), None).await;
     assert_eq!(st, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(res["error"]["code"], "method_not_allowed");
-    let (st, res) = api.call(Method::GET, "/api/v1/nothing", None).await;
-    assert_eq!(st, StatusCode::NOT_FOUND);
+    let res = api.get("/api/v1/nothing", StatusCode::NOT_FOUND).await;
     assert_eq!(res["error"]["code"], "not_found");
 
     // Members.
@@ -216,70 +236,51 @@ async fn api_end_to_end() {
         "org_id": org_a, "name": "李四", "id_card": "11010519491231002X", "category": "full",
         "joined_on": "1980-01-01", "full_on": "1981-01-01", "phone": "13800138000",
     });
-    let (st, hdr, res) = api
-        .send(
-            Method::POST,
+    let mid = api.create("/api/v1/members", &member).await;
+    let res = api
+        .post(
             "/api/v1/members",
-            Some(&api.token),
-            Some(&member.to_string()),
+            member.clone(),
+            StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    assert_eq!(st, StatusCode::CREATED, "{res}");
-    let mid = res["id"].as_i64().unwrap();
-    assert_eq!(
-        hdr[header::LOCATION],
-        format!("/api/v1/members/{mid}").as_str()
-    );
-    let (st, res) = api
-        .call(Method::POST, "/api/v1/members", Some(member.clone()))
-        .await;
-    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res["error"]["fields"][0]["field"], "id_card", "{res}");
 
-    let (st, res) = api.call(Method::GET, "/api/v1/members", None).await;
-    assert_eq!(st, StatusCode::OK, "{res}");
+    let res = api.get("/api/v1/members", StatusCode::OK).await;
     assert_eq!(res["total"], 1);
     assert_eq!(res["capped"], false);
     assert_eq!(res["page"], 1);
     assert_eq!(res["pages"], 1);
     assert_eq!(res["items"][0]["org_name"], "第一党支部");
-    let (st, res) = api
-        .call(
-            Method::GET,
-            "/api/v1/members?category=full&q=李&page=1",
-            None,
-        )
+    let res = api
+        .get("/api/v1/members?category=full&q=李&page=1", StatusCode::OK)
         .await;
-    assert_eq!(st, StatusCode::OK);
     assert_eq!(res["total"], 1);
-    let (st, res) = api.call(Method::GET, "/api/v1/members?age=old", None).await;
-    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let res = api
+        .get("/api/v1/members?age=old", StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
     assert_eq!(res["error"]["fields"][0]["field"], "age");
 
-    let (st, res) = api
-        .call(Method::GET, &format!("/api/v1/members/{mid}"), None)
+    let res = api
+        .get(&format!("/api/v1/members/{mid}"), StatusCode::OK)
         .await;
-    assert_eq!(st, StatusCode::OK, "{res}");
     assert_eq!(res["member"]["name"], "李四");
     assert_eq!(res["org_name"], "第一党支部");
     assert!(res["member"].get("id_card_enc").is_none());
     assert_ne!(res["member"]["id_card_masked"], "11010519491231002X");
     let mut edit = res["member"].clone();
     edit["post"] = json!("村委会主任");
-    let (st, res) = api
-        .call(Method::PUT, &format!("/api/v1/members/{mid}"), Some(edit))
+    let res = api
+        .put(&format!("/api/v1/members/{mid}"), edit, StatusCode::OK)
         .await;
-    assert_eq!(st, StatusCode::OK, "{res}");
     assert_eq!(res["post"], "村委会主任");
 
-    let (st, res) = api
-        .call(
-            Method::POST,
-            &format!("/api/v1/members/{mid}/transfer"),
-            Some(json!({"org_id": org_b, "on_date": today, "reason": "工作调动"})),
-        )
-        .await;
-    assert_eq!(st, StatusCode::NO_CONTENT, "{res}");
+    api.post(
+        &format!("/api/v1/members/{mid}/transfer"),
+        json!({"org_id": org_b, "on_date": today, "reason": "工作调动"}),
+        StatusCode::NO_CONTENT,
+    )
+    .await;
     let (_, res) = api
         .call(Method::GET, &format!("/api/v1/members/{mid}"), None)
         .await;
@@ -287,39 +288,32 @@ async fn api_end_to_end() {
     assert_eq!(res["transfers"][0]["reason"], "工作调动");
 
     // Move and dissolve.
-    let (st, res) = api
-        .call(
-            Method::POST,
+    let res = api
+        .post(
             &format!("/api/v1/orgs/{org_b}/move"),
-            Some(json!({"parent_id": org_a})),
+            json!({"parent_id": org_a}),
+            StatusCode::OK,
         )
         .await;
-    assert_eq!(st, StatusCode::OK, "{res}");
     assert_eq!(res["parent_id"], org_a);
-    let (st, res) = api
-        .call(
-            Method::POST,
-            &format!("/api/v1/orgs/{org_a}/dissolve"),
-            Some(json!({"dissolved_on": today})),
-        )
-        .await;
-    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{res}");
-    let (st, res) = api
-        .call(
-            Method::POST,
-            &format!("/api/v1/orgs/{org_b}/move"),
-            Some(json!({"parent_id": root})),
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{res}");
-    let (st, res) = api
-        .call(
-            Method::POST,
-            &format!("/api/v1/orgs/{org_a}/dissolve"),
-            Some(json!({"dissolved_on": today})),
-        )
-        .await;
-    assert_eq!(st, StatusCode::NO_CONTENT, "{res}");
+    api.post(
+        &format!("/api/v1/orgs/{org_a}/dissolve"),
+        json!({"dissolved_on": today}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    api.post(
+        &format!("/api/v1/orgs/{org_b}/move"),
+        json!({"parent_id": root}),
+        StatusCode::OK,
+    )
+    .await;
+    api.post(
+        &format!("/api/v1/orgs/{org_a}/dissolve"),
+        json!({"dissolved_on": today}),
+        StatusCode::NO_CONTENT,
+    )
+    .await;
     let (_, res) = api.call(Method::GET, "/api/v1/orgs", None).await;
     assert_eq!(res["children"].as_array().unwrap().len(), 1);
     let (_, res) = api

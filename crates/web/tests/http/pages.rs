@@ -273,3 +273,58 @@ async fn healthz_answers_ok() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), "ok");
 }
+
+#[tokio::test]
+async fn an_exact_id_search_is_posted_scoped_and_audited() {
+    let app = TestApp::spawn().await;
+    let admin = TestApp::actor(&app.svc, "county_admin_root").await;
+    let (a1_id, _) = dangjian_service::members::reveal(&app.svc, &admin, app.fx.member_a1)
+        .await
+        .unwrap();
+    let (b1_id, _) = dangjian_service::members::reveal(&app.svc, &admin, app.fx.member_b1)
+        .await
+        .unwrap();
+
+    let s = app.login("unit_admin_town").await;
+    // Found inside the scope: straight to the member.
+    let r = s.post("/members/find", &[("id_card", &a1_id)]).await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(to, format!("/members/{}", app.fx.member_a1));
+    // A member of the sibling town is "not found", exactly like a stranger.
+    let r = s.post("/members/find", &[("id_card", &b1_id)]).await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("没有找到"), "{page}");
+    // A malformed number: the field message, and nothing looked up.
+    let r = s
+        .post("/members/find", &[("id_card", "360721198506150011")])
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("校验位"));
+    // Never through a URL.
+    let r = s.get(&format!("/members/find?id_card={a1_id}")).await;
+    assert_eq!(r.status(), 405);
+    // A role that may not see full numbers may not search by them.
+    let leader = app.login("leader_town").await;
+    assert_eq!(
+        leader
+            .post("/members/find", &[("id_card", &a1_id)])
+            .await
+            .status(),
+        403
+    );
+
+    let mut conn = app.svc.store.read().await.unwrap();
+    let f = dangjian_service::store::audit::AuditFilter {
+        action_prefix: Some("member.lookup".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        dangjian_service::store::audit::count(&mut conn, &f)
+            .await
+            .unwrap(),
+        2,
+        "found and not-found lookups are audited"
+    );
+}
