@@ -458,3 +458,35 @@ async fn sqlite_and_postgres_schemas_match() {
     sqlite.finish().await;
     pg.finish().await;
 }
+
+/// The SQLite file runs with WAL, foreign keys and synchronous=FULL on every
+/// pooled connection.
+#[tokio::test]
+async fn sqlite_connections_are_durable_and_checked() {
+    let db = TestDb::sqlite().await;
+    for _ in 0..3 {
+        let mut c = db.store.read().await.unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        assert_eq!((mode.as_str(), fk, sync), ("wal", 1, 2));
+    }
+    let mut tx = db.store.begin_write().await.unwrap();
+    let orphan =
+        member::insert_member(tx.conn(), 999, "/999/", &fields("无组织", "z", "full"), NOW).await;
+    assert!(
+        matches!(orphan, Err(DbError::Conflict(_))),
+        "foreign keys are enforced: {orphan:?}"
+    );
+    drop(tx);
+    db.finish().await;
+}

@@ -328,3 +328,45 @@ async fn an_exact_id_search_is_posted_scoped_and_audited() {
         "found and not-found lookups are audited"
     );
 }
+
+#[tokio::test]
+async fn identity_numbers_are_encrypted_at_rest_and_masked_on_pages() {
+    let app = TestApp::spawn().await;
+    let admin = TestApp::actor(&app.svc, "county_admin_root").await;
+    let (id_card, phone) = dangjian_service::members::reveal(&app.svc, &admin, app.fx.member_a1)
+        .await
+        .unwrap();
+    let phone = phone.unwrap();
+    // Nowhere in the database files, WAL included, does the number stand in clear.
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(app.data_dir().unwrap()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        for needle in [id_card.as_bytes(), phone.as_bytes()] {
+            if bytes.windows(needle.len()).any(|w| w == needle) {
+                found.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(found.is_empty(), "plaintext identity found in {found:?}");
+    // Pages show the masked forms; a role without the reveal right sees only those.
+    let s = app.login("branch_secretary_town").await;
+    let page = s
+        .get(&format!("/members/{}", app.fx.member_a1))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("{}********{}", &id_card[..6], &id_card[14..])),
+        "masked ID shown"
+    );
+    assert!(!page.contains(&id_card), "full ID hidden");
+    assert!(!page.contains(&phone), "full phone hidden");
+    assert_eq!(
+        s.post(&format!("/members/{}/reveal", app.fx.member_a1), &[])
+            .await
+            .status(),
+        403
+    );
+}

@@ -38,7 +38,7 @@ pub struct TestApp {
     /// Seconds added to the system time by the application's clock.
     offset: Arc<AtomicI64>,
     server: tokio::task::JoinHandle<()>,
-    _dir: Option<tempfile::TempDir>,
+    dir: Option<tempfile::TempDir>,
     /// The admin URL and the database to drop when the app is dropped.
     pg_drop: Option<(String, String)>,
 }
@@ -168,6 +168,11 @@ impl TestApp {
     }
 
     /// Moves the application's clock `minutes` forward.
+    /// The folder of the SQLite file (None on PostgreSQL).
+    pub fn data_dir(&self) -> Option<&std::path::Path> {
+        self.dir.as_ref().map(tempfile::TempDir::path)
+    }
+
     pub fn advance(&self, minutes: i64) {
         self.offset.fetch_add(minutes * 60, Ordering::SeqCst);
     }
@@ -272,7 +277,7 @@ impl TestApp {
                 member_a1,
                 member_b1,
             },
-            _dir: dir,
+            dir,
         }
     }
 
