@@ -132,13 +132,34 @@ pub struct TermView {
     pub status: TermStatus,
 }
 
+/// Children shown per page of the tree: a county at scale has thousands
+/// of townships and departments under its root.
+pub const CHILDREN_PER_PAGE: i64 = 100;
+
+/// Which direct children a view loads.
+#[derive(Debug, Clone, Copy)]
+pub enum Children {
+    /// None (the detail page shows only the counts).
+    Skip,
+    /// One page of them.
+    Page { include_dissolved: bool, page: i64 },
+}
+
+/// One page of direct children.
+#[derive(Debug, Clone, Default)]
+pub struct ChildPage {
+    pub rows: Vec<OrgRow>,
+    pub total: i64,
+    pub page: i64,
+}
+
 /// An organization with what its page shows.
 #[derive(Debug, Clone)]
 pub struct OrgView {
     pub org: OrgRow,
     /// Ancestors from the user's own organization down to the parent.
     pub trail: Vec<OrgRow>,
-    pub children: Vec<OrgRow>,
+    pub children: ChildPage,
     pub terms: Vec<TermView>,
 }
 
@@ -162,7 +183,7 @@ pub async fn view(
     svc: &Services,
     actor: &Actor,
     id: i64,
-    include_dissolved: bool,
+    children: Children,
 ) -> ServiceResult<OrgView> {
     actor.require(Permission::ReadBusiness)?;
     let mut conn = svc.store.read().await?;
@@ -178,7 +199,26 @@ pub async fn view(
         .collect();
     let mut trail = db::get_orgs(&mut conn, &trail_ids).await?;
     trail.sort_by_key(|o| o.depth);
-    let children = db::children(&mut conn, org.id, include_dissolved).await?;
+    let children = match children {
+        Children::Skip => ChildPage::default(),
+        Children::Page {
+            include_dissolved,
+            page,
+        } => {
+            let total = db::count_children(&mut conn, org.id, include_dissolved).await?;
+            let pages = ((total + CHILDREN_PER_PAGE - 1) / CHILDREN_PER_PAGE).max(1);
+            let page = page.clamp(1, pages);
+            let rows = db::children(
+                &mut conn,
+                org.id,
+                include_dissolved,
+                CHILDREN_PER_PAGE,
+                (page - 1) * CHILDREN_PER_PAGE,
+            )
+            .await?;
+            ChildPage { rows, total, page }
+        }
+    };
     let today = svc.clock.today();
     let terms = db::terms(&mut conn, org.id)
         .await?
@@ -330,7 +370,7 @@ pub async fn dissolve(svc: &Services, actor: &Actor, id: i64, on: &str) -> Servi
     if org.status != "active" {
         return Err(ServiceError::field("dissolved_on", "该组织已撤销"));
     }
-    let children = db::active_children_count(tx.conn(), id).await?;
+    let children = db::count_children(tx.conn(), id, false).await?;
     let members = mdb::active_count_in_org(tx.conn(), id).await?;
     if children > 0 || members > 0 {
         return Err(ServiceError::field(

@@ -121,11 +121,13 @@ pub async fn get_orgs(conn: &mut AnyConnection, ids: &[i64]) -> DbResult<Vec<Org
     Ok(q.fetch_all(&mut *conn).await?)
 }
 
-/// Direct children, active ones first, by name.
+/// A page of direct children, active ones first, by kind and name.
 pub async fn children(
     conn: &mut AnyConnection,
     parent_id: i64,
     include_dissolved: bool,
+    limit: i64,
+    offset: i64,
 ) -> DbResult<Vec<OrgRow>> {
     let status = if include_dissolved {
         ""
@@ -133,10 +135,31 @@ pub async fn children(
         " AND status = 'active'"
     };
     Ok(sqlx::query_as::<_, OrgRow>(dynamic(format!(
-        "SELECT {COLS} FROM orgs WHERE parent_id = $1{status} ORDER BY status, kind, name"
+        "SELECT {COLS} FROM orgs WHERE parent_id = $1{status} ORDER BY status, kind, name, id LIMIT $2 OFFSET $3"
     )))
     .bind(parent_id)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// Number of direct children (active only unless `include_dissolved`).
+pub async fn count_children(
+    conn: &mut AnyConnection,
+    parent_id: i64,
+    include_dissolved: bool,
+) -> DbResult<i64> {
+    let status = if include_dissolved {
+        ""
+    } else {
+        " AND status = 'active'"
+    };
+    Ok(sqlx::query_scalar(dynamic(format!(
+        "SELECT COUNT(*) FROM orgs WHERE parent_id = $1{status}"
+    )))
+    .bind(parent_id)
+    .fetch_one(&mut *conn)
     .await?)
 }
 
@@ -291,16 +314,6 @@ pub async fn dissolve(conn: &mut AnyConnection, org: &OrgRow, on: &str, now: &st
         },
     )
     .await
-}
-
-/// Number of active direct children.
-pub async fn active_children_count(conn: &mut AnyConnection, id: i64) -> DbResult<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE parent_id = $1 AND status = 'active'")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?,
-    )
 }
 
 /// Changes to the roll-up counters.

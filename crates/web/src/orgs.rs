@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
-use crate::layout::{Layout, render};
+use crate::layout::{Layout, Pager, parse_page, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -15,7 +15,7 @@ use dangjian_domain::FieldError;
 use dangjian_domain::org::{OrgKind, Sector};
 use dangjian_domain::role::Permission;
 use dangjian_service::ServiceError;
-use dangjian_service::orgs::{self, OrgForm, OrgView};
+use dangjian_service::orgs::{self, Children, OrgForm, OrgView};
 use dangjian_service::store::org::OrgRow;
 use serde::Deserialize;
 
@@ -51,6 +51,7 @@ pub fn parse_id(raw: &str) -> Result<i64, AppError> {
 struct TreeQuery {
     id: String,
     q: String,
+    page: String,
 }
 
 #[derive(Template)]
@@ -58,6 +59,7 @@ struct TreeQuery {
 struct TreePage {
     l: Layout,
     view: OrgView,
+    pager: Pager,
     q: String,
     results: Option<Vec<OrgRow>>,
     search_error: Option<String>,
@@ -85,7 +87,23 @@ async fn tree(
     } else {
         parse_id(&q.id)?
     };
-    let view = orgs::view(&st.svc, &user.actor, id, false).await?;
+    let page = parse_page(&q.page);
+    let view = orgs::view(
+        &st.svc,
+        &user.actor,
+        id,
+        Children::Page {
+            include_dissolved: false,
+            page,
+        },
+    )
+    .await?;
+    let pager = Pager::new(
+        &format!("/orgs?id={id}&"),
+        view.children.page,
+        view.children.total,
+        orgs::CHILDREN_PER_PAGE,
+    );
     let (results, search_error) = if q.q.trim().is_empty() {
         (None, None)
     } else {
@@ -98,6 +116,7 @@ async fn tree(
     Ok(render(&TreePage {
         l: Layout::new(&user, "orgs"),
         view,
+        pager,
         q: q.q,
         results,
         search_error,
@@ -133,7 +152,7 @@ async fn detail_page(
     id: i64,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
-    let view = orgs::view(&st.svc, &user.actor, id, true).await?;
+    let view = orgs::view(&st.svc, &user.actor, id, Children::Skip).await?;
     let a = &user.actor;
     let is_own = view.org.id == a.org_id.0;
     let status = if errors.is_empty() {

@@ -241,7 +241,14 @@ impl From<OrgRow> for Org {
 #[schema(description = "组织及其直接下级组织")]
 pub struct OrgWithChildren {
     pub org: Org,
+    /// 本页的直接下级组织（每页 100 个）
     pub children: Vec<Org>,
+    /// 直接下级组织总数
+    pub children_total: i64,
+    /// 当前页码
+    pub page: i64,
+    /// 总页数
+    pub pages: i64,
 }
 
 /// Organizations found by a search (at most 100).
@@ -762,6 +769,9 @@ pub struct OrgsQuery {
     /// 是否包含已撤销的下级组织（true/false，默认 false）
     #[param(value_type = Option<bool>)]
     pub include_dissolved: String,
+    /// 下级组织的页码（每页 100 个，默认第 1 页）
+    #[param(value_type = Option<i64>)]
+    pub page: String,
 }
 
 /// Query of `GET /orgs/search`.

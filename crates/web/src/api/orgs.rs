@@ -54,10 +54,31 @@ pub(super) async fn list(
             ));
         }
     };
-    let view = orgs::view(&st.svc, &actor, parent, include_dissolved).await?;
+    let page = match q.page.trim() {
+        "" => 1,
+        p => p
+            .parse::<i64>()
+            .ok()
+            .filter(|p| (1..=100_000).contains(p))
+            .ok_or_else(|| ApiError::invalid("page", "页码应为正整数"))?,
+    };
+    let view = orgs::view(
+        &st.svc,
+        &actor,
+        parent,
+        orgs::Children::Page {
+            include_dissolved,
+            page,
+        },
+    )
+    .await?;
+    let c = view.children;
     Ok(Json(OrgWithChildren {
         org: view.org.into(),
-        children: view.children.into_iter().map(Org::from).collect(),
+        pages: ((c.total + orgs::CHILDREN_PER_PAGE - 1) / orgs::CHILDREN_PER_PAGE).max(1),
+        page: c.page,
+        children_total: c.total,
+        children: c.rows.into_iter().map(Org::from).collect(),
     }))
 }
 

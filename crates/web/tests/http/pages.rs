@@ -370,3 +370,66 @@ async fn identity_numbers_are_encrypted_at_rest_and_masked_on_pages() {
         403
     );
 }
+
+#[tokio::test]
+async fn a_long_list_of_children_is_paged() {
+    let app = TestApp::spawn().await;
+    let admin = TestApp::actor(&app.svc, "county_admin_root").await;
+    for i in 0..105 {
+        let form = crate::support::org_form(&format!("测试第{i:03}党支部"), "branch", "rural");
+        dangjian_service::orgs::create(&app.svc, &admin, app.fx.town_a, &form)
+            .await
+            .unwrap();
+    }
+    let s = app.login("unit_admin_town").await;
+    let first = s
+        .get(&format!("/orgs?id={}", app.fx.town_a))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        first.contains("下级组织（106个）"),
+        "the total counts every child"
+    );
+    assert_eq!(
+        first.matches("<tr>").count() - 1,
+        100,
+        "one page holds 100 children"
+    );
+    assert!(first.contains("第 1/2 页"));
+    let second = s
+        .get(&format!("/orgs?id={}&page=2", app.fx.town_a))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(second.matches("<tr>").count() - 1, 6);
+    // Past the end: the last page, not an empty one.
+    let past = s
+        .get(&format!("/orgs?id={}&page=9", app.fx.town_a))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(past.contains("第 2/2 页"));
+    // The API pages the same way.
+    let token = app.api_token("unit_admin_town").await.unwrap();
+    let body: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/orgs?parent={}&page=2",
+            app.addr, app.fx.town_a
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (body["children_total"].as_i64(), body["pages"].as_i64()),
+        (Some(106), Some(2))
+    );
+    assert_eq!(body["children"].as_array().map(Vec::len), Some(6));
+}

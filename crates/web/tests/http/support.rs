@@ -114,7 +114,7 @@ pub fn member_form(org_id: i64, name: &str) -> members::MemberForm {
     }
 }
 
-fn org_form(name: &str, kind: &str, sector: &str) -> orgs::OrgForm {
+pub fn org_form(name: &str, kind: &str, sector: &str) -> orgs::OrgForm {
     orgs::OrgForm {
         name: name.into(),
         kind: kind.into(),
