@@ -351,8 +351,14 @@ pub async fn count_members(
     cap: i64,
 ) -> DbResult<i64> {
     let (cond, binds) = filter.where_clause();
+    // The organization is joined only when its sector is filtered on.
+    let join = if filter.sector.is_some() {
+        "JOIN orgs o ON o.id = m.org_id "
+    } else {
+        ""
+    };
     let sql = format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM members m JOIN orgs o ON o.id = m.org_id WHERE {cond} LIMIT ${}) t",
+        "SELECT COUNT(*) FROM (SELECT 1 FROM members m {join}WHERE {cond} LIMIT ${}) t",
         binds.len() + 1
     );
     let mut q = sqlx::query_scalar::<_, i64>(dynamic(sql));
