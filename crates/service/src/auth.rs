@@ -176,7 +176,7 @@ pub async fn login(
 pub async fn session(svc: &Services, token: &str) -> ServiceResult<(Actor, String)> {
     let hash = sha256_hex(token);
     let mut conn = svc.store.read().await?;
-    let s = db::get_session(&mut conn, &hash)
+    let s = db::get_session_user(&mut conn, &hash)
         .await?
         .ok_or(ServiceError::Unauthenticated)?;
     let cutoff =
@@ -188,7 +188,7 @@ pub async fn session(svc: &Services, token: &str) -> ServiceResult<(Actor, Strin
         tx.commit().await?;
         return Err(ServiceError::Unauthenticated);
     }
-    let user = db::get_user(&mut conn, s.user_id).await?;
+    let user = s.user;
     if user.active == 0 {
         return Err(ServiceError::Unauthenticated);
     }

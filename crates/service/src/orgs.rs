@@ -136,15 +136,6 @@ pub struct TermView {
 /// of townships and departments under its root.
 pub const CHILDREN_PER_PAGE: i64 = 100;
 
-/// Which direct children a view loads.
-#[derive(Debug, Clone, Copy)]
-pub enum Children {
-    /// None (the detail page shows only the counts).
-    Skip,
-    /// One page of them.
-    Page { include_dissolved: bool, page: i64 },
-}
-
 /// One page of direct children.
 #[derive(Debug, Clone, Default)]
 pub struct ChildPage {
@@ -153,13 +144,21 @@ pub struct ChildPage {
     pub page: i64,
 }
 
-/// An organization with what its page shows.
+/// A node of the tree page: the organization, the way down to it from the
+/// user's own organization, and a page of its children.
 #[derive(Debug, Clone)]
-pub struct OrgView {
+pub struct TreeView {
     pub org: OrgRow,
     /// Ancestors from the user's own organization down to the parent.
     pub trail: Vec<OrgRow>,
     pub children: ChildPage,
+}
+
+/// An organization's detail page: the organization, the trail, its terms.
+#[derive(Debug, Clone)]
+pub struct DetailView {
+    pub org: OrgRow,
+    pub trail: Vec<OrgRow>,
     pub terms: Vec<TermView>,
 }
 
@@ -179,46 +178,77 @@ pub async fn get(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<OrgRow
     load_in_scope(&mut conn, actor, id).await
 }
 
-pub async fn view(
-    svc: &Services,
+/// The organization (in scope) and its ancestors below the user's own.
+async fn node(
+    conn: &mut dangjian_store::Conn,
     actor: &Actor,
     id: i64,
-    children: Children,
-) -> ServiceResult<OrgView> {
-    actor.require(Permission::ReadBusiness)?;
-    let mut conn = svc.store.read().await?;
-    let org = load_in_scope(&mut conn, actor, id).await?;
+) -> ServiceResult<(OrgRow, Vec<OrgRow>)> {
+    let org = load_in_scope(conn, actor, id).await?;
     let path = OrgPath::from_stored(&org.path).ok_or(ServiceError::NotFound)?;
-    let scope_depth = actor.org_path.depth();
     let trail_ids: Vec<i64> = path
         .ids()
         .iter()
-        .skip(scope_depth)
+        .skip(actor.org_path.depth())
         .map(|i| i.0)
         .filter(|i| *i != org.id)
         .collect();
-    let mut trail = db::get_orgs(&mut conn, &trail_ids).await?;
+    let mut trail = db::get_orgs(conn, &trail_ids).await?;
     trail.sort_by_key(|o| o.depth);
-    let children = match children {
-        Children::Skip => ChildPage::default(),
-        Children::Page {
-            include_dissolved,
-            page,
-        } => {
-            let total = db::count_children(&mut conn, org.id, include_dissolved).await?;
-            let pages = ((total + CHILDREN_PER_PAGE - 1) / CHILDREN_PER_PAGE).max(1);
-            let page = page.clamp(1, pages);
-            let rows = db::children(
+    Ok((org, trail))
+}
+
+/// The tree page's node with page `page` of its children.
+pub async fn tree(
+    svc: &Services,
+    actor: &Actor,
+    id: i64,
+    include_dissolved: bool,
+    page: i64,
+) -> ServiceResult<TreeView> {
+    actor.require(Permission::ReadBusiness)?;
+    let mut conn = svc.store.read().await?;
+    let (org, trail) = node(&mut conn, actor, id).await?;
+    let page = page.max(1);
+    let mut rows = db::children(
+        &mut conn,
+        org.id,
+        include_dissolved,
+        CHILDREN_PER_PAGE,
+        (page - 1) * CHILDREN_PER_PAGE,
+    )
+    .await?;
+    // A short first page is the whole list: no need to count.
+    let (total, page) = if page == 1 && (rows.len() as i64) < CHILDREN_PER_PAGE {
+        (rows.len() as i64, 1)
+    } else {
+        let total = db::count_children(&mut conn, org.id, include_dissolved).await?;
+        let pages = ((total + CHILDREN_PER_PAGE - 1) / CHILDREN_PER_PAGE).max(1);
+        if page > pages {
+            // Past the end (an old link): the last page.
+            rows = db::children(
                 &mut conn,
                 org.id,
                 include_dissolved,
                 CHILDREN_PER_PAGE,
-                (page - 1) * CHILDREN_PER_PAGE,
+                (pages - 1) * CHILDREN_PER_PAGE,
             )
             .await?;
-            ChildPage { rows, total, page }
         }
+        (total, page.min(pages))
     };
+    Ok(TreeView {
+        org,
+        trail,
+        children: ChildPage { rows, total, page },
+    })
+}
+
+/// The detail page's organization with its committee terms.
+pub async fn detail(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<DetailView> {
+    actor.require(Permission::ReadBusiness)?;
+    let mut conn = svc.store.read().await?;
+    let (org, trail) = node(&mut conn, actor, id).await?;
     let today = svc.clock.today();
     let terms = db::terms(&mut conn, org.id)
         .await?
@@ -230,12 +260,7 @@ pub async fn view(
             TermView { row, status }
         })
         .collect();
-    Ok(OrgView {
-        org,
-        trail,
-        children,
-        terms,
-    })
+    Ok(DetailView { org, trail, terms })
 }
 
 pub async fn search(svc: &Services, actor: &Actor, q: &str) -> ServiceResult<Vec<OrgRow>> {

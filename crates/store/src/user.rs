@@ -191,6 +191,29 @@ pub async fn get_session(
     .await?)
 }
 
+/// A session with its user, in one query (every page request asks).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionUser {
+    pub csrf_token: String,
+    pub last_seen: String,
+    #[sqlx(flatten)]
+    pub user: UserRow,
+}
+
+pub async fn get_session_user(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> DbResult<Option<SessionUser>> {
+    Ok(sqlx::query_as::<_, SessionUser>(
+        "SELECT s.csrf_token, s.last_seen, u.id, u.username, u.display_name, u.password_hash, u.role, u.org_id, \
+         o.path AS org_path, o.name AS org_name, u.active, u.failed_attempts, u.locked_until, u.created_at \
+         FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id WHERE s.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
 pub async fn touch_session(conn: &mut AnyConnection, token_hash: &str, now: &str) -> DbResult<()> {
     sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
         .bind(now)

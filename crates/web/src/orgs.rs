@@ -15,7 +15,7 @@ use dangjian_domain::FieldError;
 use dangjian_domain::org::{OrgKind, Sector};
 use dangjian_domain::role::Permission;
 use dangjian_service::ServiceError;
-use dangjian_service::orgs::{self, Children, OrgForm, OrgView};
+use dangjian_service::orgs::{self, DetailView, OrgForm, TreeView};
 use dangjian_service::store::org::OrgRow;
 use serde::Deserialize;
 
@@ -58,7 +58,7 @@ struct TreeQuery {
 #[template(path = "orgs/tree.html")]
 struct TreePage {
     l: Layout,
-    view: OrgView,
+    view: TreeView,
     pager: Pager,
     q: String,
     results: Option<Vec<OrgRow>>,
@@ -88,16 +88,7 @@ async fn tree(
         parse_id(&q.id)?
     };
     let page = parse_page(&q.page);
-    let view = orgs::view(
-        &st.svc,
-        &user.actor,
-        id,
-        Children::Page {
-            include_dissolved: false,
-            page,
-        },
-    )
-    .await?;
+    let view = orgs::tree(&st.svc, &user.actor, id, false, page).await?;
     let pager = Pager::new(
         &format!("/orgs?id={id}&"),
         view.children.page,
@@ -128,7 +119,7 @@ async fn tree(
 #[template(path = "orgs/detail.html")]
 struct DetailPage {
     l: Layout,
-    view: OrgView,
+    view: DetailView,
     can_edit: bool,
     can_manage: bool,
     can_edit_members: bool,
@@ -152,7 +143,7 @@ async fn detail_page(
     id: i64,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
-    let view = orgs::view(&st.svc, &user.actor, id, Children::Skip).await?;
+    let view = orgs::detail(&st.svc, &user.actor, id).await?;
     let a = &user.actor;
     let is_own = view.org.id == a.org_id.0;
     let status = if errors.is_empty() {

@@ -62,16 +62,7 @@ pub(super) async fn list(
             .filter(|p| (1..=100_000).contains(p))
             .ok_or_else(|| ApiError::invalid("page", "页码应为正整数"))?,
     };
-    let view = orgs::view(
-        &st.svc,
-        &actor,
-        parent,
-        orgs::Children::Page {
-            include_dissolved,
-            page,
-        },
-    )
-    .await?;
+    let view = orgs::tree(&st.svc, &actor, parent, include_dissolved, page).await?;
     let c = view.children;
     Ok(Json(OrgWithChildren {
         org: view.org.into(),
