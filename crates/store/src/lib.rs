@@ -123,6 +123,11 @@ impl Store {
                         conn.execute("PRAGMA synchronous=FULL").await?;
                         conn.execute("PRAGMA foreign_keys=ON").await?;
                         conn.execute("PRAGMA busy_timeout=10000").await?;
+                        // 32 MiB of page cache per connection instead of 2:
+                        // index pages of a county-sized table stay in memory
+                        // (bulk loads with a random-order unique index, the
+                        // HMAC, thrash the default cache).
+                        conn.execute("PRAGMA cache_size=-32768").await?;
                         Ok(())
                     })
                 })
