@@ -154,10 +154,10 @@ pub async fn load(
     progress(total, total);
 
     let mut tx = svc.store.begin_write().await?;
-    bulk::insert_orgs(tx.conn(), &orgs).await?;
-    bulk::insert_terms(tx.conn(), &terms, &now).await?;
-    bulk::insert_members(tx.conn(), &members, &now).await?;
-    bulk::reset_sequences(tx.conn(), svc.store.engine).await?;
+    bulk::insert_orgs(tx.conn(), svc.store.engine, &orgs).await?;
+    bulk::insert_terms(tx.conn(), svc.store.engine, &terms, &now).await?;
+    bulk::insert_members(tx.conn(), svc.store.engine, &members, &now).await?;
+    bulk::after_load(tx.conn(), svc.store.engine).await?;
     audit::append(
         tx.conn(),
         &svc.clock,
