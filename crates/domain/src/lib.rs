@@ -10,5 +10,6 @@ pub mod ids;
 pub mod member;
 pub mod org;
 pub mod role;
+pub mod sheet;
 
 pub use error::FieldError;

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod fixture;
 pub mod members;
 pub mod orgs;
 pub mod users;

@@ -4,30 +4,17 @@
 //! free port with a clock the test can move forward, and typed helpers to
 //! log in and submit forms.
 //!
-//! Fixture: 县委 (root) → 甲镇 (town A) → 甲村支部 (branch A1, 3 members);
-//! 县委 → 乙镇 (town B, sibling of A) → 乙村支部 (branch B1, 2 members).
-//! One account per role bound to each of root, town A and branch A1.
+//! Fixture: `dangjian_service::fixture` (two townships with a branch each,
+//! one account per role at root, town A and branch A1).
 
 #![allow(dead_code)]
 
-use dangjian_domain::member::id_check_char;
-use dangjian_domain::role::Role;
-use dangjian_service::{Actor, Clock, Crypto, Services, Store, auth, members, orgs, users};
+pub use dangjian_service::fixture::{Fixture, member_form, org_form};
+use dangjian_service::{Actor, Clock, Crypto, Services, Store, auth, fixture};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 pub const PASSWORD: &str = "test2026pw";
-
-pub struct Fixture {
-    pub root: i64,
-    pub town_a: i64,
-    pub branch_a1: i64,
-    pub town_b: i64,
-    pub branch_b1: i64,
-    /// A member in each organization that holds members.
-    pub member_a1: i64,
-    pub member_b1: i64,
-}
 
 pub struct TestApp {
     pub addr: String,
@@ -86,42 +73,6 @@ fn drop_pg_database(admin: &str, db: &str) {
             eprintln!("cannot drop test database {db}: {e}");
         }
     });
-}
-
-static SEQ: AtomicU32 = AtomicU32::new(100);
-
-/// A fresh valid ID-card number (born 1985-06-15).
-pub fn new_id_card() -> String {
-    let n = SEQ.fetch_add(2, Ordering::SeqCst) % 1000;
-    let first = format!("360721198506{:02}{:03}", 15, n);
-    let c = id_check_char(first.as_bytes()) as char;
-    format!("{first}{c}")
-}
-
-pub fn member_form(org_id: i64, name: &str) -> members::MemberForm {
-    members::MemberForm {
-        org_id: org_id.to_string(),
-        name: name.into(),
-        id_card: new_id_card(),
-        ethnicity: "汉族".into(),
-        education: "本科".into(),
-        category: "full".into(),
-        joined_on: "2010-07-01".into(),
-        full_on: "2011-07-01".into(),
-        post: "教师".into(),
-        phone: "13812345678".into(),
-        ..members::MemberForm::default()
-    }
-}
-
-pub fn org_form(name: &str, kind: &str, sector: &str) -> orgs::OrgForm {
-    orgs::OrgForm {
-        name: name.into(),
-        kind: kind.into(),
-        sector: sector.into(),
-        secretary_name: "张书记".into(),
-        ..orgs::OrgForm::default()
-    }
 }
 
 impl TestApp {
@@ -187,76 +138,7 @@ impl TestApp {
         let (clock, offset) = Clock::shifted();
         let mut svc = Services::new(store, Crypto::random());
         svc.clock = clock;
-        let root = orgs::create_root(&svc, "中共测试县委员会").await.unwrap();
-        users::bootstrap(&svc, "setup", "初始化", Role::CountyAdmin, root, PASSWORD)
-            .await
-            .unwrap();
-        let admin = Self::actor(&svc, "setup").await;
-        let town_a = orgs::create(
-            &svc,
-            &admin,
-            root,
-            &org_form("中共甲镇委员会", "committee", "rural"),
-        )
-        .await
-        .unwrap()
-        .id;
-        let branch_a1 = orgs::create(
-            &svc,
-            &admin,
-            town_a,
-            &org_form("中共甲村支部委员会", "branch", "rural"),
-        )
-        .await
-        .unwrap()
-        .id;
-        let town_b = orgs::create(
-            &svc,
-            &admin,
-            root,
-            &org_form("中共乙镇委员会", "committee", "rural"),
-        )
-        .await
-        .unwrap()
-        .id;
-        let branch_b1 = orgs::create(
-            &svc,
-            &admin,
-            town_b,
-            &org_form("中共乙村支部委员会", "branch", "rural"),
-        )
-        .await
-        .unwrap()
-        .id;
-        let member_a1 = members::create(&svc, &admin, &member_form(branch_a1, "甲一"))
-            .await
-            .unwrap();
-        members::create(&svc, &admin, &member_form(branch_a1, "甲二"))
-            .await
-            .unwrap();
-        members::create(&svc, &admin, &member_form(branch_a1, "甲三"))
-            .await
-            .unwrap();
-        let member_b1 = members::create(&svc, &admin, &member_form(branch_b1, "乙一"))
-            .await
-            .unwrap();
-        members::create(&svc, &admin, &member_form(branch_b1, "乙二"))
-            .await
-            .unwrap();
-        for role in Role::ALL {
-            for (suffix, org) in [("root", root), ("town", town_a), ("branch", branch_a1)] {
-                users::bootstrap(
-                    &svc,
-                    &format!("{}_{suffix}", role.code()),
-                    role.label(),
-                    role,
-                    org,
-                    PASSWORD,
-                )
-                .await
-                .unwrap();
-            }
-        }
+        let fx = fixture::build(&svc, PASSWORD).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = format!("http://{}", listener.local_addr().unwrap());
         let app = dangjian_web::app(dangjian_web::AppState { svc: svc.clone() });
@@ -268,15 +150,7 @@ impl TestApp {
             offset,
             server,
             pg_drop: guard.disarm(),
-            fx: Fixture {
-                root,
-                town_a,
-                branch_a1,
-                town_b,
-                branch_b1,
-                member_a1,
-                member_b1,
-            },
+            fx,
             dir,
         }
     }
