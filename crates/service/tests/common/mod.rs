@@ -1,0 +1,104 @@
+//! Service tests' databases: the fixture county (`dangjian_service::fixture`)
+//! in a fresh SQLite file, and in a fresh PostgreSQL database on the server
+//! named by `DANGJIAN_TEST_PG` (required when `CI` is set).
+
+#![allow(dead_code)]
+
+use dangjian_service::fixture::{self, Fixture};
+use dangjian_service::{Actor, Crypto, Services, Store};
+
+pub const PASSWORD: &str = "test2026pw";
+
+pub struct TestSvc {
+    /// `"sqlite"` or `"postgres"`.
+    pub engine: &'static str,
+    pub svc: Services,
+    pub fx: Fixture,
+    pub dir: Option<tempfile::TempDir>,
+    pg_drop: Option<(String, String)>,
+}
+
+impl TestSvc {
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        Self::start(store, "sqlite", Some(dir), None).await
+    }
+
+    pub async fn postgres() -> Option<Self> {
+        let Ok(admin) = std::env::var("DANGJIAN_TEST_PG") else {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must set DANGJIAN_TEST_PG (scripts/test.sh does)"
+            );
+            eprintln!("DANGJIAN_TEST_PG not set: PostgreSQL half of this test skipped");
+            return None;
+        };
+        let db = format!("dj_svc_{}_{}", std::process::id(), rand::random::<u32>());
+        sqlx::any::install_default_drivers();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+            .await
+            .unwrap();
+        sqlx::Executor::execute(
+            &mut conn,
+            sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")),
+        )
+        .await
+        .unwrap();
+        sqlx::Connection::close(conn).await.unwrap();
+        let base = admin
+            .rsplit_once('/')
+            .map_or(admin.as_str(), |(b, _)| b)
+            .to_owned();
+        let store = Store::connect(&format!("{base}/{db}")).await.unwrap();
+        Some(Self::start(store, "postgres", None, Some((admin, db))).await)
+    }
+
+    /// SQLite always, PostgreSQL when configured.
+    pub async fn all() -> Vec<TestSvc> {
+        let mut v = vec![Self::sqlite().await];
+        if let Some(pg) = Self::postgres().await {
+            v.push(pg);
+        }
+        v
+    }
+
+    async fn start(
+        store: Store,
+        engine: &'static str,
+        dir: Option<tempfile::TempDir>,
+        pg_drop: Option<(String, String)>,
+    ) -> Self {
+        let svc = Services::new(store, Crypto::random());
+        let fx = fixture::build(&svc, PASSWORD).await.unwrap();
+        TestSvc {
+            engine,
+            svc,
+            fx,
+            dir,
+            pg_drop,
+        }
+    }
+
+    /// The actor of a fixture account, e.g. `"county_admin_town"`.
+    pub async fn actor(&self, username: &str) -> Actor {
+        fixture::actor(&self.svc, username, PASSWORD).await.unwrap()
+    }
+
+    /// Closes the pool and drops the PostgreSQL database.
+    pub async fn finish(self) {
+        self.svc.store.close().await;
+        if let Some((admin, db)) = self.pg_drop {
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                .await
+                .unwrap();
+            sqlx::Executor::execute(
+                &mut conn,
+                sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")),
+            )
+            .await
+            .unwrap();
+        }
+    }
+}
