@@ -64,7 +64,7 @@ async fn serve(svc: Services, args: &ServeArgs) -> Result<ExitCode> {
         .with_context(|| format!("无法监听 {}", args.listen))?;
     let addr = listener.local_addr()?;
     println!("党建工作平台已启动：http://{addr}/");
-    let app = dangjian_web::app(dangjian_web::AppState { svc: svc.clone() });
+    let app = dangjian_web::app(dangjian_web::AppState::new(svc.clone()));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
