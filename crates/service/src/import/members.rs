@@ -53,7 +53,14 @@ pub(crate) async fn run(ctx: &Context<'_>, sheet: &mut Sheet<'_>) -> ServiceResu
             match index.resolve(&vals.org) {
                 Ok(o) => Some(o),
                 Err(m) => {
-                    push_field_errors(KIND, header, n, [dangjian_domain::FieldError::new("org_id", m)], &mut blamed, &mut errors);
+                    push_field_errors(
+                        KIND,
+                        header,
+                        n,
+                        [dangjian_domain::FieldError::new("org_id", m)],
+                        &mut blamed,
+                        &mut errors,
+                    );
                     None
                 }
             }
@@ -62,7 +69,14 @@ pub(crate) async fn run(ctx: &Context<'_>, sheet: &mut Sheet<'_>) -> ServiceResu
             if let Some(first) = dups.see(id.as_str().to_owned(), n) {
                 let column = header.written_for_field(KIND, "id_card");
                 let message = duplicate_message(first, &column);
-                push_field_errors(KIND, header, n, [dangjian_domain::FieldError::new("id_card", message)], &mut blamed, &mut errors);
+                push_field_errors(
+                    KIND,
+                    header,
+                    n,
+                    [dangjian_domain::FieldError::new("id_card", message)],
+                    &mut blamed,
+                    &mut errors,
+                );
             } else {
                 hashes.push((n, svc.crypto.mac("id_card", id.as_str())));
             }

@@ -23,8 +23,8 @@ use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use dangjian_domain::FieldError;
 use dangjian_domain::role::Permission;
-use dangjian_domain::sheet::header::{HeaderMap, map_headers};
 pub use dangjian_domain::sheet::SheetKind;
+use dangjian_domain::sheet::header::{HeaderMap, map_headers};
 use dangjian_store::org as odb;
 use sha2::Digest;
 
@@ -151,7 +151,12 @@ pub(crate) struct Context<'a> {
 }
 
 impl Context<'_> {
-    pub fn report(&self, rows: usize, mut errors: Vec<RowError>, header: &HeaderMap) -> ImportReport {
+    pub fn report(
+        &self,
+        rows: usize,
+        mut errors: Vec<RowError>,
+        header: &HeaderMap,
+    ) -> ImportReport {
         errors.sort_by_key(|e| e.row);
         ImportReport {
             kind: self.opts.kind,
@@ -167,7 +172,7 @@ impl Context<'_> {
     /// Progress while checking (`done` rows checked), capped below the
     /// writing half.
     pub fn checked(&self, done: u64) {
-        if done % 256 == 0 {
+        if done.is_multiple_of(256) {
             (self.progress)(done.min(self.total / 2), self.total);
         }
     }
@@ -196,7 +201,11 @@ pub(crate) fn scan(
         match &header {
             None => {
                 header = Some(map_headers(kind, cells).map_err(|errs| {
-                    ServiceError::Invalid(errs.into_iter().map(|m| FieldError::new("file", m)).collect())
+                    ServiceError::Invalid(
+                        errs.into_iter()
+                            .map(|m| FieldError::new("file", m))
+                            .collect(),
+                    )
                 })?);
                 Ok(())
             }

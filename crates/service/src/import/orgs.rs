@@ -157,7 +157,11 @@ pub(crate) async fn run(ctx: &Context<'_>, sheet: &mut Sheet<'_>) -> ServiceResu
             unreachable!("a clean file has details and a parent on every row")
         };
         let (parent_id, parent_path, parent_depth) = match p {
-            ParentRef::Db(j) => (index.orgs[j].id, index.orgs[j].path.clone(), index.orgs[j].depth),
+            ParentRef::Db(j) => (
+                index.orgs[j].id,
+                index.orgs[j].path.clone(),
+                index.orgs[j].depth,
+            ),
             ParentRef::File(j) => (out[j].id, out[j].path.clone(), out[j].depth),
         };
         let id = base + 1 + i as i64;
@@ -189,7 +193,9 @@ pub(crate) async fn run(ctx: &Context<'_>, sheet: &mut Sheet<'_>) -> ServiceResu
         let below = out[i].sub_orgs + 1;
         match new[i].parent {
             Some(ParentRef::File(j)) => out[j].sub_orgs += below,
-            Some(ParentRef::Db(j)) => *existing.entry(index.orgs[j].path.clone()).or_default() += below,
+            Some(ParentRef::Db(j)) => {
+                *existing.entry(index.orgs[j].path.clone()).or_default() += below;
+            }
             None => {}
         }
     }
@@ -198,7 +204,15 @@ pub(crate) async fn run(ctx: &Context<'_>, sheet: &mut Sheet<'_>) -> ServiceResu
     bulk::sync_org_sequence(tx.conn(), engine).await?;
     ctx.written(out.len() as u64 / 2);
     for (path, n) in existing {
-        odb::adjust_ancestors(tx.conn(), &path, Delta { orgs: n, ..Delta::default() }).await?;
+        odb::adjust_ancestors(
+            tx.conn(),
+            &path,
+            Delta {
+                orgs: n,
+                ..Delta::default()
+            },
+        )
+        .await?;
     }
     let terms: Vec<(i64, String, String)> = out
         .iter()

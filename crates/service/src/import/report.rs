@@ -31,7 +31,9 @@ pub fn annotated_xlsx(report: &ImportReport, bytes: &[u8]) -> ServiceResult<Vec<
         .set_background_color(Color::RGB(0x00FF_C7CE))
         .set_font_color(Color::RGB(0x009C_0006))
         .set_border(FormatBorder::Thin);
-    let note = Format::new().set_font_color(Color::RGB(0x009C_0006)).set_text_wrap();
+    let note = Format::new()
+        .set_font_color(Color::RGB(0x009C_0006))
+        .set_text_wrap();
     let head = Format::new().set_bold();
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
@@ -52,7 +54,8 @@ pub fn annotated_xlsx(report: &ImportReport, bytes: &[u8]) -> ServiceResult<Vec<
             }
             ws.write_string_with_format(r, width as u16, ERROR_COLUMN, &head)
                 .map_err(|e| xlsx_error(&e))?;
-            ws.set_column_width(width as u16, 60).map_err(|e| xlsx_error(&e))?;
+            ws.set_column_width(width as u16, 60)
+                .map_err(|e| xlsx_error(&e))?;
             ws.set_freeze_panes(r + 1, 0).map_err(|e| xlsx_error(&e))?;
             header = Some(h);
             return Ok(());
@@ -61,7 +64,8 @@ pub fn annotated_xlsx(report: &ImportReport, bytes: &[u8]) -> ServiceResult<Vec<
         let h = header.as_deref().unwrap_or_default();
         for (c, text) in cells.iter().enumerate().take(width.max(cells.len())) {
             let blamed = errs.is_some_and(|es| {
-                es.iter().any(|e| !e.column.is_empty() && h.get(c).is_some_and(|x| *x == e.column))
+                es.iter()
+                    .any(|e| !e.column.is_empty() && h.get(c).is_some_and(|x| *x == e.column))
             });
             let w = if blamed {
                 ws.write_string_with_format(r, c as u16, text, &bad)

@@ -76,9 +76,11 @@ impl OrgIndex {
                 let mut ancestors = path_ids(&o.path);
                 ancestors.pop();
                 ancestors.len() >= uppers.len()
-                    && uppers.iter().rev().zip(ancestors.iter().rev()).all(|(seg, id)| {
-                        self.name_of.get(id).is_some_and(|n| n == seg)
-                    })
+                    && uppers
+                        .iter()
+                        .rev()
+                        .zip(ancestors.iter().rev())
+                        .all(|(seg, id)| self.name_of.get(id).is_some_and(|n| n == seg))
             })
             .collect()
     }

@@ -45,7 +45,8 @@ pub fn template_xlsx(kind: SheetKind) -> ServiceResult<Vec<u8>> {
         let f = if c.required { &head_required } else { &head };
         ws.write_string_with_format(0, col, c.header, f)
             .map_err(|e| xlsx_error(&e))?;
-        ws.set_column_format(col, &text).map_err(|e| xlsx_error(&e))?;
+        ws.set_column_format(col, &text)
+            .map_err(|e| xlsx_error(&e))?;
         ws.set_column_width(col, if c.key == ColumnKey::IdCard { 22 } else { 16 })
             .map_err(|e| xlsx_error(&e))?;
         let mut hint = c.hint.to_owned();
@@ -65,7 +66,10 @@ pub fn template_xlsx(kind: SheetKind) -> ServiceResult<Vec<u8>> {
     let guide = wb.add_worksheet();
     guide.set_name("填写说明").map_err(|e| xlsx_error(&e))?;
     let bold = Format::new().set_bold();
-    for (i, h) in ["列名", "是否必填", "也可写作", "填写说明"].iter().enumerate() {
+    for (i, h) in ["列名", "是否必填", "也可写作", "填写说明"]
+        .iter()
+        .enumerate()
+    {
         guide
             .write_string_with_format(0, i as u16, *h, &bold)
             .map_err(|e| xlsx_error(&e))?;
