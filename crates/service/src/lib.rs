@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod fixture;
+pub mod import;
 pub mod members;
 pub mod orgs;
 pub mod users;

@@ -77,12 +77,14 @@ impl MemberForm {
 
 /// What parsing a form yields: the stored fields (with identity encrypted)
 /// and the plain ID number for the duplicate check.
-struct Parsed {
-    fields: MemberFields,
-    org_id: i64,
+pub(crate) struct Parsed {
+    pub(crate) fields: MemberFields,
+    pub(crate) org_id: i64,
 }
 
-fn parse_form(
+/// Parses and cross-checks one member (form or import row) without touching
+/// the database: scope, organization status and duplicates are the caller's.
+pub(crate) fn parse_form(
     svc: &Services,
     f: &MemberForm,
     existing: Option<&MemberRow>,
