@@ -345,13 +345,14 @@ pub fn evaluate(
         .enumerate()
         .map(|(i, t)| (t.code.as_str(), i))
         .collect();
-    let mut buckets: Vec<Vec<(usize, usize)>> = vec![Vec::new(); type_index.len()];
+    // Positions as u32 halve the memory of the buckets at province scale.
+    let mut buckets: Vec<Vec<(u32, u32)>> = vec![Vec::new(); type_index.len()];
     for (r, rec) in records.iter().enumerate() {
         if !rec.counts {
             continue;
         }
         if let (Some(&t), Some(&o)) = (type_index.get(rec.record_type), index.get(&rec.org)) {
-            buckets[t].push((o, r));
+            buckets[t].push((o as u32, r as u32));
         }
     }
 
@@ -395,7 +396,7 @@ struct Inputs<'a, 'r> {
 /// the counting records of its record type.
 fn evaluate_one(
     ob: &Obligation,
-    bucket: &[(usize, usize)],
+    bucket: &[(u32, u32)],
     inputs: &Inputs<'_, '_>,
 ) -> ObligationCompliance {
     let Inputs {
@@ -425,11 +426,11 @@ fn evaluate_one(
 
     let mut counts = vec![0u32; bound.len() * np];
     for &(o, r) in bucket {
-        let row = row_of[o];
+        let row = row_of[o as usize];
         if row == NONE {
             continue;
         }
-        let rec = &records[r];
+        let rec = &records[r as usize];
         if let Some(mark) = &ob.mark
             && !rec.marks.contains(mark)
         {

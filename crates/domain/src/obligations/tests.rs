@@ -522,3 +522,66 @@ proptest! {
         }
     }
 }
+
+/// The demo county at scale 1 (about 2,000 organizations) and the same tree
+/// copied 100 times (about 200,000), each organization holding every record
+/// type it may hold once a month for 24 months.
+/// `cargo test -p dangjian-domain --release obligations_timing -- --ignored --nocapture`
+#[test]
+#[ignore = "timing only"]
+fn obligations_timing() {
+    use crate::demo::{DemoOptions, generate};
+    let county = generate(&DemoOptions {
+        seed: 1,
+        scale: 1,
+        today: date(2026, 11, 29),
+    });
+    let mut members = vec![0u32; county.orgs.len()];
+    for m in &county.members {
+        members[m.org] += 1;
+    }
+    let p = profile();
+    for copies in [1usize, 100] {
+        let n = county.orgs.len();
+        let mut orgs = Vec::with_capacity(n * copies);
+        for c in 0..copies {
+            for (i, o) in county.orgs.iter().enumerate() {
+                let id = |i: usize| OrgId((c * n + i) as i64 + 1);
+                orgs.push(OrgFacts {
+                    id: id(i),
+                    // The copies hang under the first county's root.
+                    parent: o.parent.map(id).or((c > 0).then_some(OrgId(1))),
+                    kind: o.kind,
+                    sector: o.sector,
+                    has_committee: members[i] >= 7,
+                    active_from: None,
+                    active_to: None,
+                });
+            }
+        }
+        let mut records = Vec::new();
+        for o in &orgs {
+            for t in p.record_types().iter().filter(|t| t.may_be_held_by(o.kind)) {
+                for m in 0..24 {
+                    let day = date(2025 + (m / 12) as i16, (m % 12 + 1) as i8, 10);
+                    records.push(RecordFact {
+                        org: o.id,
+                        record_type: &t.code,
+                        date: day,
+                        counts: true,
+                        marks: &[],
+                    });
+                }
+            }
+        }
+        let t = std::time::Instant::now();
+        let c = evaluate(p, &orgs, &records, two_years(), date(2026, 11, 29));
+        let cells: usize = c.obligations.iter().map(|o| o.cells.len()).sum();
+        eprintln!(
+            "{} orgs, {} records: {:?}, {cells} cells",
+            orgs.len(),
+            records.len(),
+            t.elapsed()
+        );
+    }
+}
