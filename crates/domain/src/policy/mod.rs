@@ -167,8 +167,9 @@ pub fn quorum_met(voting_members: u32, present: u32) -> bool {
 }
 
 impl Profile {
-    /// Parses and validates a profile. On failure returns every error found
-    /// (syntax errors stop at the first one), ordered by position.
+    /// Parses and validates a profile. On failure returns every error found,
+    /// ordered by position; a syntax or type error stops parsing, so it comes
+    /// alone.
     pub fn parse(text: &str) -> Result<Profile, Vec<ProfileError>> {
         let parsed = parse::parse(text)?;
         Ok(Profile {

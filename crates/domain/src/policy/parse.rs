@@ -338,7 +338,9 @@ impl Checker<'_> {
         if o.kinds.get_ref().is_empty() {
             self.error(&o.kinds, "kinds 至少要列出一种组织类别");
         }
-        if let Some(t) = record_type {
+        // An empty held_by is reported on the record type; checking against
+        // it here would only repeat that error for every kind.
+        if let Some(t) = record_type.filter(|t| !t.held_by.is_empty()) {
             for raw in o.kinds.get_ref() {
                 if let Ok(kind) = OrgKind::parse(raw.get_ref())
                     && !t.may_be_held_by(kind)

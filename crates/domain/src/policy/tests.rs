@@ -368,3 +368,12 @@ fn quorum_needs_more_than_half() {
     assert!(!quorum_met(0, 0));
     assert!(quorum_met(u32::MAX, u32::MAX / 2 + 1));
 }
+
+#[test]
+fn an_empty_held_by_is_reported_once() {
+    let text = edited("held_by = [\"branch\", \"joint_branch\"]", "held_by = []");
+    let errs = errors(&text);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].line, line_of(&text, "held_by = []"));
+    assert_eq!(errs[0].message, "held_by 至少要列出一种可以召开的组织类别");
+}
