@@ -3,6 +3,7 @@
 //! flags and environment variables); nothing global.
 
 mod commands;
+mod data;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -48,6 +49,86 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Take a consistent backup of the SQLite database into FILE while the
+    /// server keeps running; the copy is verified. PostgreSQL: see the README.
+    Backup(BackupArgs),
+    /// Restore a SQLite backup into a stopped instance: the backup is checked
+    /// first (integrity, schema version, audit chain, key), the replaced
+    /// database is kept as <database>.before-restore-<UTC time>.
+    Restore(RestoreArgs),
+    /// Export a list to .xlsx as a given user, with that user's role and scope.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BackupArgs {
+    /// Backup file to create; an existing file is never overwritten.
+    pub file: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RestoreArgs {
+    /// Backup file made by `dangjian backup`.
+    pub file: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// The member list (all pages) with the list page's filters.
+    Members(ExportMembersArgs),
+    /// The organizations below an organization, parents before children.
+    Orgs(ExportOrgsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExportTarget {
+    /// Username whose role and organization scope the export runs with.
+    #[arg(long)]
+    pub user: String,
+    /// Organization id whose subtree is exported (default: the user's own).
+    #[arg(long)]
+    pub org: Option<i64>,
+    /// File to write (default: the suggested name, e.g.
+    /// 党员名单-<organization>-<date>.xlsx, in the current directory).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExportMembersArgs {
+    #[command(flatten)]
+    pub target: ExportTarget,
+    /// Member category: full (正式党员) or probationary (预备党员).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Sector of the member's organization, code or Chinese label (e.g. rural, 农村).
+    #[arg(long)]
+    pub sector: Option<String>,
+    /// Age band: lt35, 35_45, 46_60, 61_70 or gt70.
+    #[arg(long)]
+    pub age: Option<String>,
+    /// Year of joining the Party, e.g. 2019.
+    #[arg(long)]
+    pub joined_year: Option<String>,
+    /// Part of the member's name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Full ID-card and phone numbers instead of masked ones (roles that may
+    /// reveal them only; the export is written to the audit log).
+    #[arg(long)]
+    pub unmasked: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExportOrgsArgs {
+    #[command(flatten)]
+    pub target: ExportTarget,
+    /// Only organizations whose name contains this text.
+    #[arg(long)]
+    pub search: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]

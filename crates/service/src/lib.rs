@@ -6,10 +6,12 @@
 pub mod actor;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod clock;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod fixture;
 pub mod import;
 pub mod members;

@@ -269,7 +269,7 @@ impl MemberFilter {
             && self.id_card_hmac.is_none()
     }
 
-    fn where_clause(&self) -> (String, Vec<String>) {
+    pub(crate) fn where_clause(&self) -> (String, Vec<String>) {
         let mut sql = String::from("m.status = 'active' AND m.org_path >= $1 AND m.org_path < $2");
         let mut binds = vec![self.scope_path.clone(), self.scope_upper.clone()];
         let mut add = |cond: &str, v: String| {
