@@ -224,15 +224,27 @@ async fn upload(
         within_org: target.id,
         dry_run: up.dry_run,
     };
-    let report = match import::import(&st.svc, &user.actor, &opts, &up.bytes, &|_, _| {}).await {
-        Ok(r) => r,
-        Err(ServiceError::Invalid(errors)) => return Ok(form_error(errors)),
-        Err(e) => return Err(e.into()),
+    // Parsing a large file is seconds of CPU: run the whole import on a
+    // blocking thread so the runtime's workers keep serving other pages.
+    let (svc, actor, bytes) = (st.svc.clone(), user.actor.clone(), up.bytes);
+    let rt = tokio::runtime::Handle::current();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let report = rt.block_on(import::import(&svc, &actor, &opts, &bytes, &|_, _| {}))?;
+        let annotated = if report.errors.is_empty() {
+            None
+        } else {
+            Some(import::annotated_xlsx(&report, &bytes)?)
+        };
+        Ok::<_, ServiceError>((report, annotated))
+    })
+    .await;
+    let (report, annotated) = match outcome {
+        Ok(Ok(r)) => r,
+        Ok(Err(ServiceError::Invalid(errors))) => return Ok(form_error(errors)),
+        Ok(Err(e)) => return Err(e.into()),
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
     };
-    let annotated = if report.errors.is_empty() {
-        None
-    } else {
-        let bytes = import::annotated_xlsx(&report, &up.bytes)?;
+    let annotated = annotated.map(|bytes| {
         let stem = up
             .file_name
             .rsplit_once('.')
@@ -244,8 +256,8 @@ async fn upload(
                 bytes,
             },
         );
-        Some(format!("/import/result/{token}"))
-    };
+        format!("/import/result/{token}")
+    });
     let status = if report.errors.is_empty() {
         StatusCode::OK
     } else {

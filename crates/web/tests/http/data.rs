@@ -3,7 +3,8 @@
 //! report with its annotated file, CSRF and size refusals, and a clean
 //! import showing up in the member roll. SQLite and PostgreSQL.
 
-use crate::support::{TestApp, new_id_card};
+use crate::support::TestApp;
+use dangjian_service::fixture::new_id_card;
 use dangjian_domain::role::{Permission, Role};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
