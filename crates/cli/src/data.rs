@@ -1,14 +1,15 @@
 //! Data in and out on the command line: `backup` and `restore` of a SQLite
-//! instance, and `export` of the member and organization lists to .xlsx as
-//! a named user. The CLI is trusted local access (it holds the database and
+//! instance, `export` of the member and organization lists to .xlsx and
+//! `import` of member and organization sheets, as a named user. The CLI is trusted local access (it holds the database and
 //! the key), but an export still runs with the named user's role and scope,
 //! and an unmasked export is audited under that user's name.
 
 use crate::commands::{redact, service_message};
-use crate::{BackupArgs, Cli, ExportCommand, ExportTarget, RestoreArgs};
+use crate::{BackupArgs, Cli, ExportCommand, ImportArgs, ImportCommand, RestoreArgs};
 use anyhow::{Context, Result, bail};
 use dangjian_service::backup::{self, Summary, sqlite_file};
 use dangjian_service::export::{self, Export};
+use dangjian_service::import::{self, ImportOptions, ImportReport, SheetKind};
 use dangjian_service::members::MemberQuery;
 use dangjian_service::{Actor, Crypto, Services, auth};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -110,7 +111,7 @@ pub async fn export(svc: &Services, command: ExportCommand) -> Result<ExitCode> 
     };
     let (result, target, unmasked) = match command {
         ExportCommand::Members(a) => {
-            let actor = actor(svc, &a.target).await?;
+            let actor = actor(svc, &a.target.user).await?;
             bar.set_message("导出党员");
             let q = MemberQuery {
                 org: a.target.org.map(|o| o.to_string()).unwrap_or_default(),
@@ -126,7 +127,7 @@ pub async fn export(svc: &Services, command: ExportCommand) -> Result<ExitCode> 
             (r, a.target, a.unmasked)
         }
         ExportCommand::Orgs(a) => {
-            let actor = actor(svc, &a.target).await?;
+            let actor = actor(svc, &a.target.user).await?;
             bar.set_message("导出党组织");
             let org = a.target.org.unwrap_or(actor.org_id.0);
             let search = a.search.unwrap_or_default();
@@ -154,16 +155,123 @@ pub async fn export(svc: &Services, command: ExportCommand) -> Result<ExitCode> 
 }
 
 /// The named account as an actor (it must exist and be active).
-async fn actor(svc: &Services, target: &ExportTarget) -> Result<Actor> {
+async fn actor(svc: &Services, username: &str) -> Result<Actor> {
     let mut conn = svc.store.read().await?;
-    let Some(user) = dangjian_service::store::user::find_by_username(&mut conn, &target.user)
+    let Some(user) = dangjian_service::store::user::find_by_username(&mut conn, username)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?
     else {
-        bail!("没有用户名为 {} 的账号", target.user);
+        bail!("没有用户名为 {username} 的账号");
     };
     if user.active == 0 {
-        bail!("账号 {} 已停用", target.user);
+        bail!("账号 {username} 已停用");
     }
     auth::actor_of(&user).map_err(|e| anyhow::anyhow!(service_message(&e)))
+}
+
+/// Errors printed in the terminal; the annotated file has all of them.
+const ERRORS_PRINTED: usize = 50;
+
+pub async fn import(svc: &Services, command: ImportCommand) -> Result<ExitCode> {
+    let (kind, args) = match command {
+        ImportCommand::Members(a) => (SheetKind::Members, a),
+        ImportCommand::Orgs(a) => (SheetKind::Orgs, a),
+        ImportCommand::Template { kind, file } => return template(&kind, &file),
+    };
+    let ImportArgs {
+        file,
+        user,
+        org,
+        dry_run,
+        report,
+    } = args;
+    let actor = actor(svc, &user).await?;
+    // Refuse a file over the limit before reading it into memory.
+    let len = std::fs::metadata(&file)
+        .with_context(|| format!("无法读取 {}", file.display()))?
+        .len();
+    if len > import::MAX_BYTES as u64 {
+        bail!(
+            "文件 {} 有 {}，超过 50 MB 的上限，请拆分后分批导入",
+            file.display(),
+            size(len)
+        );
+    }
+    let bytes = std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+    let opts = ImportOptions {
+        kind,
+        file_name: file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        within_org: org.unwrap_or(actor.org_id.0),
+        dry_run,
+    };
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {percent}% {elapsed}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(format!("导入{}", kind.label()));
+    let progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let result = import::import(svc, &actor, &opts, &bytes, &progress).await;
+    bar.finish_and_clear();
+    let r = result.map_err(|e| anyhow::anyhow!(service_message(&e)))?;
+    if r.is_clean() {
+        print_unknown(&r);
+        if r.dry_run {
+            println!("检查通过：{} 行全部符合要求（只检查，未写入）。", r.rows);
+        } else {
+            println!("导入成功：已导入 {} 条{}信息。", r.imported, kind.label());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "发现 {} 处问题（{} 行），未导入任何数据：",
+        r.errors.len(),
+        r.bad_rows()
+    );
+    for e in r.errors.iter().take(ERRORS_PRINTED) {
+        if e.column.is_empty() {
+            println!("  第 {} 行：{}", e.row, e.message);
+        } else {
+            println!("  第 {} 行 {}：{}", e.row, e.column, e.message);
+        }
+    }
+    if r.errors.len() > ERRORS_PRINTED {
+        println!("  ……其余 {} 处见标注文件", r.errors.len() - ERRORS_PRINTED);
+    }
+    print_unknown(&r);
+    let out = report.unwrap_or_else(|| {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        file.with_file_name(format!("{stem}-错误说明.xlsx"))
+    });
+    let annotated =
+        import::annotated_xlsx(&r, &bytes).map_err(|e| anyhow::anyhow!(service_message(&e)))?;
+    std::fs::write(&out, annotated).with_context(|| format!("无法写入 {}", out.display()))?;
+    println!("已生成标注了错误说明的文件：{}", out.display());
+    Ok(ExitCode::FAILURE)
+}
+
+fn print_unknown(r: &ImportReport) {
+    if !r.unknown_columns.is_empty() {
+        println!("未能识别、未导入的列：{}", r.unknown_columns.join("、"));
+    }
+}
+
+fn template(kind: &str, file: &std::path::Path) -> Result<ExitCode> {
+    let Some(kind) = SheetKind::from_code(kind) else {
+        bail!("模板类别应为 members（党员）或 orgs（党组织），而不是“{kind}”");
+    };
+    let bytes = import::template_xlsx(kind).map_err(|e| anyhow::anyhow!(service_message(&e)))?;
+    std::fs::write(file, bytes).with_context(|| format!("无法写入 {}", file.display()))?;
+    println!("已写入{}导入模板：{}", kind.label(), file.display());
+    Ok(ExitCode::SUCCESS)
 }
