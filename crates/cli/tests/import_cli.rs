@@ -11,15 +11,14 @@ use std::process::{Command, Output};
 const PASSWORD: &str = "test2026pw";
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_dangjian"))
+    Command::new(env!("CARGO_BIN_EXE_dangjian"))
         .args(args)
         .arg("--database")
         .arg(format!("sqlite://{}", dir.join("d.db").display()))
         .arg("--key-file")
         .arg(dir.join("k"))
         .output()
-        .expect("run dangjian");
-    out
+        .expect("run dangjian")
 }
 
 fn text(o: &Output) -> String {
@@ -42,7 +41,18 @@ fn path(p: &Path) -> &str {
 fn import_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let o = run(d, &["init", "--county", "中共测试县委员会", "--admin", "admin", "--password", PASSWORD]);
+    let o = run(
+        d,
+        &[
+            "init",
+            "--county",
+            "中共测试县委员会",
+            "--admin",
+            "admin",
+            "--password",
+            PASSWORD,
+        ],
+    );
     assert!(o.status.success(), "{}", text(&o));
 
     let template = d.join("党员模板.xlsx");
@@ -73,35 +83,80 @@ fn import_from_the_command_line() {
     );
     let members_file = d.join("党员.csv");
     std::fs::write(&members_file, &bad).unwrap();
-    let o = run(d, &["import", "members", path(&members_file), "--user", "admin"]);
+    let o = run(
+        d,
+        &["import", "members", path(&members_file), "--user", "admin"],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let out = text(&o);
-    assert!(out.contains("未导入任何数据") && out.contains("第 3 行 身份证号"), "{out}");
+    assert!(
+        out.contains("未导入任何数据") && out.contains("第 3 行 身份证号"),
+        "{out}"
+    );
     assert!(!out.contains("第 2 行"), "{out}");
     assert!(d.join("党员-错误说明.xlsx").exists(), "annotated file");
 
     let fixed = bad.replace(&wrong, &valid_id("36072119810202906"));
     std::fs::write(&members_file, &fixed).unwrap();
-    let o = run(d, &["import", "members", path(&members_file), "--user", "admin", "--dry-run"]);
+    let o = run(
+        d,
+        &[
+            "import",
+            "members",
+            path(&members_file),
+            "--user",
+            "admin",
+            "--dry-run",
+        ],
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("检查通过"), "{}", text(&o));
-    let o = run(d, &["import", "members", path(&members_file), "--user", "admin"]);
+    let o = run(
+        d,
+        &["import", "members", path(&members_file), "--user", "admin"],
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("已导入 2 条"), "{}", text(&o));
     // Importing the same file again: every number is already registered.
-    let o = run(d, &["import", "members", path(&members_file), "--user", "admin"]);
+    let o = run(
+        d,
+        &["import", "members", path(&members_file), "--user", "admin"],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("已登记"), "{}", text(&o));
 
     let export = d.join("名单.xlsx");
-    let o = run(d, &["export", "members", "--user", "admin", "--out", path(&export)]);
+    let o = run(
+        d,
+        &[
+            "export",
+            "members",
+            "--user",
+            "admin",
+            "--out",
+            path(&export),
+        ],
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("已导出 2 行"), "{}", text(&o));
 
-    let o = run(d, &["import", "members", path(&d.join("不存在.csv")), "--user", "admin"]);
+    let o = run(
+        d,
+        &[
+            "import",
+            "members",
+            path(&d.join("不存在.csv")),
+            "--user",
+            "admin",
+        ],
+    );
     assert!(!o.status.success());
     assert!(text(&o).contains("无法读取"), "{}", text(&o));
     let o = run(d, &["import", "template", "cadres", path(&template)]);
     assert!(!o.status.success());
-    assert!(text(&o).contains("members（党员）或 orgs（党组织）"), "{}", text(&o));
+    assert!(
+        text(&o).contains("members（党员）或 orgs（党组织）"),
+        "{}",
+        text(&o)
+    );
 }

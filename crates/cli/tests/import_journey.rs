@@ -15,8 +15,8 @@ mod steps;
 use browser::{Browser, PHONE};
 use calamine::{Reader, Xlsx};
 use server::{PASSWORD, start_server};
-use steps::{find_branch, valid_id};
 use std::path::Path;
+use steps::{find_branch, valid_id};
 
 const NAMES: [&str; 3] = ["欧阳导入", "司马核对", "诸葛校验"];
 
@@ -25,7 +25,15 @@ const NAMES: [&str; 3] = ["欧阳导入", "司马核对", "诸葛校验"];
 fn write_members(path: &Path, org: &str, rows: &[(&str, String, &str, &str, &str)]) {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
-    let headers = ["姓名", "公民身份号码", "人员类别", "入党日期", "转正日期", "所在党组织", "联系电话"];
+    let headers = [
+        "姓名",
+        "公民身份号码",
+        "人员类别",
+        "入党日期",
+        "转正日期",
+        "所在党组织",
+        "联系电话",
+    ];
     for (c, h) in headers.iter().enumerate() {
         sheet.write_string(0, c as u16, *h).unwrap();
     }
@@ -76,7 +84,7 @@ async fn township_admin_imports_members_from_excel_on_a_phone() {
         valid_id("36072119810202902"),
         valid_id("36072119820303903"),
     ];
-    // Row 3: wrong check digit. Row 4: a full member without 转正日期.
+    // Row 3: wrong check digit. Row 4: a recent full member without 转正日期.
     let mut wrong = ids[1].clone();
     let last = wrong.pop().unwrap();
     wrong.push(if last == '0' { '1' } else { '0' });
@@ -85,9 +93,15 @@ async fn township_admin_imports_members_from_excel_on_a_phone() {
         &bad,
         &org,
         &[
-            (NAMES[0], ids[0].clone(), "正式党员", "2005-07-01", "2006-07-01"),
+            (
+                NAMES[0],
+                ids[0].clone(),
+                "正式党员",
+                "2005-07-01",
+                "2006-07-01",
+            ),
             (NAMES[1], wrong, "正式党员", "2006年7月1日", "2007.7.1"),
-            (NAMES[2], ids[2].clone(), "正式党员", "2008/7/1", ""),
+            (NAMES[2], ids[2].clone(), "正式党员", "2023/7/1", ""),
         ],
     );
 
@@ -101,11 +115,13 @@ async fn township_admin_imports_members_from_excel_on_a_phone() {
     assert!(summary.contains("未导入任何数据"), "{summary}");
     let rows = b.texts("table.import-errors tbody tr").await;
     assert!(
-        rows.iter().any(|r| r.contains("第 3 行") && r.contains("公民身份号码")),
+        rows.iter()
+            .any(|r| r.contains("第 3 行") && r.contains("公民身份号码")),
         "{rows:?}"
     );
     assert!(
-        rows.iter().any(|r| r.contains("第 4 行") && r.contains("转正日期")),
+        rows.iter()
+            .any(|r| r.contains("第 4 行") && r.contains("转正日期")),
         "{rows:?}"
     );
     assert!(!rows.iter().any(|r| r.contains("第 2 行")), "{rows:?}");
@@ -129,9 +145,21 @@ async fn township_admin_imports_members_from_excel_on_a_phone() {
         &good,
         &org,
         &[
-            (NAMES[0], ids[0].clone(), "正式党员", "2005-07-01", "2006-07-01"),
-            (NAMES[1], ids[1].clone(), "正式党员", "2006年7月1日", "2007.7.1"),
-            (NAMES[2], ids[2].clone(), "正式党员", "2008/7/1", "2009/7/1"),
+            (
+                NAMES[0],
+                ids[0].clone(),
+                "正式党员",
+                "2005-07-01",
+                "2006-07-01",
+            ),
+            (
+                NAMES[1],
+                ids[1].clone(),
+                "正式党员",
+                "2006年7月1日",
+                "2007.7.1",
+            ),
+            (NAMES[2], ids[2].clone(), "正式党员", "2023/7/1", "2024/7/1"),
         ],
     );
     b.goto(&format!("{base}/import")).await;
@@ -148,6 +176,8 @@ async fn township_admin_imports_members_from_excel_on_a_phone() {
         let rows = b.texts("table.members tbody tr").await;
         assert!(rows.iter().any(|r| r.contains(name)), "{name}: {rows:?}");
     }
+    b.eval("document.querySelector('table.members').scrollIntoView(); return null;")
+        .await;
     b.screenshot("import-04-list").await;
     b.close().await;
     drop(server);

@@ -83,8 +83,18 @@ async fn an_export_re_imports_into_a_fresh_county_unchanged() {
         }
 
         let (orgs2, members2) = export_all(&fresh.svc, &setup, fresh.fx.root).await;
-        assert_eq!(cells(&orgs1.bytes), cells(&orgs2.bytes), "{}: organizations", t.engine);
-        assert_eq!(cells(&members1.bytes), cells(&members2.bytes), "{}: members", t.engine);
+        assert_eq!(
+            cells(&orgs1.bytes),
+            cells(&orgs2.bytes),
+            "{}: organizations",
+            t.engine
+        );
+        assert_eq!(
+            cells(&members1.bytes),
+            cells(&members2.bytes),
+            "{}: members",
+            t.engine
+        );
         fresh.finish().await;
         t.finish().await;
     }

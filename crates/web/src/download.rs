@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-const TTL: Duration = Duration::from_secs(3600);
+const TTL: Duration = Duration::from_hours(1);
 const MAX_BYTES: usize = 256 * 1024 * 1024;
 
 /// A file to download.
@@ -55,7 +55,10 @@ impl Shelf {
     /// Puts a file on the shelf for `owner`; returns its token.
     pub fn put(&self, owner: &Actor, file: Download) -> String {
         let token = dangjian_service::crypto::random_token();
-        let mut e = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut e = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = Instant::now();
         e.retain(|x| now.duration_since(x.made) < TTL);
         e.push_back(Entry {
@@ -72,13 +75,12 @@ impl Shelf {
 
     /// The file behind `token`, if it is `owner`'s and not expired.
     pub fn get(&self, owner: &Actor, token: &str) -> Option<Download> {
-        let e = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let e = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         e.iter()
-            .find(|x| {
-                x.token == token
-                    && x.user_id == owner.user_id.0
-                    && x.made.elapsed() < TTL
-            })
+            .find(|x| x.token == token && x.user_id == owner.user_id.0 && x.made.elapsed() < TTL)
             .map(|x| x.file.clone())
     }
 }

@@ -16,7 +16,10 @@ use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/members/export", get(members_masked).post(members_unmasked))
+        .route(
+            "/members/export",
+            get(members_masked).post(members_unmasked),
+        )
         .route("/orgs/{id}/export", get(orgs))
 }
 

@@ -86,7 +86,9 @@ async fn index(
     Query(q): Query<IndexQuery>,
 ) -> Result<Response, AppError> {
     if !may_import(&user) {
-        return Err(ServiceError::forbidden(format!("{}无权导入数据", user.actor.role.label())).into());
+        return Err(
+            ServiceError::forbidden(format!("{}无权导入数据", user.actor.role.label())).into(),
+        );
     }
     let target = target_org(&st, &user, &q.org).await?;
     Ok(render(&IndexPage {
@@ -101,11 +103,16 @@ async fn index(
 
 async fn template(user: CurrentUser, Path(kind): Path<String>) -> Result<Response, AppError> {
     if !may_import(&user) {
-        return Err(ServiceError::forbidden(format!("{}无权导入数据", user.actor.role.label())).into());
+        return Err(
+            ServiceError::forbidden(format!("{}无权导入数据", user.actor.role.label())).into(),
+        );
     }
     let kind = kind_of(&kind)?;
     let bytes = import::template_xlsx(kind)?;
-    Ok(xlsx_response(&format!("{}导入模板.xlsx", kind.label()), bytes))
+    Ok(xlsx_response(
+        &format!("{}导入模板.xlsx", kind.label()),
+        bytes,
+    ))
 }
 
 #[derive(Template)]
@@ -131,7 +138,12 @@ struct Upload {
 /// a forged request is refused before a large body is read.
 async fn read_upload(user: &CurrentUser, mut mp: Multipart) -> Result<Upload, Response> {
     let bad = |msg: &str| {
-        crate::error::error_page(StatusCode::BAD_REQUEST, "提交的数据无效", msg.to_owned(), Vec::new())
+        crate::error::error_page(
+            StatusCode::BAD_REQUEST,
+            "提交的数据无效",
+            msg.to_owned(),
+            Vec::new(),
+        )
     };
     let mut csrf_ok = false;
     let mut up = Upload {
@@ -162,7 +174,13 @@ async fn read_upload(user: &CurrentUser, mut mp: Multipart) -> Result<Upload, Re
             }
             "org" | "dry_run" if !csrf_ok => return Err(crate::auth::forbidden_csrf()),
             "org" => up.org = field.text().await.map_err(|_| bad("表单格式不正确"))?,
-            "dry_run" => up.dry_run = !field.text().await.map_err(|_| bad("表单格式不正确"))?.is_empty(),
+            "dry_run" => {
+                up.dry_run = !field
+                    .text()
+                    .await
+                    .map_err(|_| bad("表单格式不正确"))?
+                    .is_empty();
+            }
             "file" => {
                 if !csrf_ok {
                     return Err(crate::auth::forbidden_csrf());
@@ -216,7 +234,10 @@ async fn upload(
         )
     };
     if up.bytes.is_empty() {
-        return Ok(form_error(vec![FieldError::new("file", "请选择要导入的文件")]));
+        return Ok(form_error(vec![FieldError::new(
+            "file",
+            "请选择要导入的文件",
+        )]));
     }
     let opts = ImportOptions {
         kind,

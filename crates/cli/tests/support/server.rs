@@ -80,4 +80,3 @@ pub async fn start_server(dir: &Path) -> Server {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
-

@@ -55,4 +55,3 @@ pub async fn find_branch(b: &Browser, base: &str) -> String {
     }
     panic!("no 党支部 with members within 6 levels of the tree");
 }
-
