@@ -19,7 +19,8 @@
 //! match, either as a substring (phrase of bigrams) or with all of its jieba
 //! words present. So 党课, 整改 and 谈心 are found inside "…上党课…",
 //! "…问题整改落实…", "…开展谈心谈话…" whatever jieba makes of the sentence
-//! around them. See [`query`](crate::query) for the relaxed fallback.
+//! around them. When no record matches every word of a query of several words,
+//! records matching any of them are returned with [`SearchPage::relaxed`] set.
 //!
 //! A one-character query matches only where the character stands as a word of
 //! its own (jieba's segmentation, or a lone character between punctuation), not
@@ -202,7 +203,10 @@ struct Inner {
 }
 
 /// The search index. Cheap to clone; clones share one index, one reader and
-/// one writer.
+/// one writer. Open a directory once per process and clone the handle: two
+/// handles opened on one directory would contend for tantivy's writer lock
+/// (the writer is only taken on the first write, so a second process that only
+/// searches is fine).
 #[derive(Clone)]
 pub struct SearchIndex {
     inner: Arc<Inner>,
