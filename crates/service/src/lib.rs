@@ -7,6 +7,7 @@ pub mod actor;
 pub mod audit;
 pub mod auth;
 pub mod clock;
+pub mod compliance;
 pub mod crypto;
 pub mod demo;
 pub mod error;
@@ -14,6 +15,8 @@ pub mod fixture;
 pub mod import;
 pub mod members;
 pub mod orgs;
+pub mod policy;
+pub mod records;
 pub mod users;
 
 pub use actor::Actor;
