@@ -468,10 +468,10 @@ pub async fn study_record(
             requirement: ob.requirement_label(),
             record_type: ob.record_type.clone(),
             periods: oc.periods.iter().copied().map(PeriodView::of).collect(),
-            total: oc
-                .rollup(OrgId(ev.root.id))
-                .map(<[Tally]>::to_vec)
-                .unwrap_or_else(|| vec![Tally::default(); oc.periods.len()]),
+            total: oc.rollup(OrgId(ev.root.id)).map_or_else(
+                || vec![Tally::default(); oc.periods.len()],
+                <[Tally]>::to_vec,
+            ),
         })
         .collect();
     let mut rows = Vec::new();

@@ -232,6 +232,15 @@ pub async fn insert_attendance(
     Ok(())
 }
 
+/// The smallest member id (0 when there is none).
+pub async fn min_member_id(conn: &mut AnyConnection) -> DbResult<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT CAST(COALESCE(MIN(id), 0) AS BIGINT) FROM members")
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
 /// Number of organizations (to tell an empty database).
 pub async fn org_count(conn: &mut AnyConnection) -> DbResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM orgs")

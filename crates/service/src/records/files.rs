@@ -5,6 +5,7 @@
 
 use dangjian_domain::FieldError;
 use sha2::{Digest, Sha256};
+use std::fmt::Write;
 
 /// Largest attachment accepted.
 pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
@@ -132,7 +133,7 @@ pub fn clean_name(raw: &str, kind: Option<FileKind>) -> String {
     };
     let mut stem: String = stem.chars().take(MAX_NAME_CHARS - 5).collect();
     if stem.trim().is_empty() {
-        stem = "附件".to_owned();
+        "附件".clone_into(&mut stem);
     }
     match kind {
         Some(k) => {
@@ -163,7 +164,7 @@ pub fn content_disposition(file_name: &str, inline: bool) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
             encoded.push(b as char);
         } else {
-            encoded.push_str(&format!("%{b:02X}"));
+            let _ = write!(encoded, "%{b:02X}");
         }
     }
     let kind = if inline { "inline" } else { "attachment" };
@@ -198,7 +199,7 @@ mod tests {
         let d = content_disposition("会议\"照片\".jpg", false);
         assert_eq!(
             d,
-            "attachment; filename=\"____.jpg\"; filename*=UTF-8''%E4%BC%9A%E8%AE%AE%22%E7%85%A7%E7%89%87%22.jpg"
+            "attachment; filename=\"______.jpg\"; filename*=UTF-8''%E4%BC%9A%E8%AE%AE%22%E7%85%A7%E7%89%87%22.jpg"
         );
         assert!(content_disposition("a.pdf", true).starts_with("inline; "));
     }
