@@ -14,6 +14,7 @@
 mod names;
 mod people;
 mod places;
+mod records;
 mod tree;
 
 use crate::member::{Gender, MemberCategory};
@@ -57,6 +58,8 @@ pub struct DemoOrg {
     /// Start of the current committee term; `None` for 党组 (appointed) and
     /// 党小组. About 8% of terms are overdue.
     pub term_start: Option<Date>,
+    /// A branch with at least 7 full members has a committee (支部委员会).
+    pub has_committee: bool,
 }
 
 /// One member of the demo county.
@@ -87,7 +90,11 @@ pub struct DemoCounty {
     pub county_name: String,
     pub orgs: Vec<DemoOrg>,
     pub members: Vec<DemoMember>,
+    /// Two years of organizational-life records up to `today`.
+    pub records: Vec<DemoRecord>,
 }
+
+pub use records::DemoRecord;
 
 /// Generates the demo county. Deterministic: the same options give the
 /// same county, on every platform.
@@ -109,10 +116,14 @@ pub fn generate(opts: &DemoOptions) -> DemoCounty {
     for copy in 0..scale {
         b.county_copy(root, copy);
     }
+    let mut orgs = b.orgs;
+    records::mark_committees(&mut orgs, &b.members);
+    let records = records::generate(opts.seed, opts.today, &orgs, &b.members);
     DemoCounty {
         county_name: places::COUNTY.to_owned(),
-        orgs: b.orgs,
+        orgs,
         members: b.members,
+        records,
     }
 }
 
@@ -192,6 +203,7 @@ impl Builder {
             unit_name: spec.unit,
             population: spec.population,
             term_start,
+            has_committee: false,
         });
         self.orgs.len() - 1
     }

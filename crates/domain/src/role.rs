@@ -49,6 +49,8 @@ pub enum Permission {
     ViewAudit,
     /// Create personal API tokens.
     UseApi,
+    /// Load a new version of the policy profile (政策配置).
+    ManagePolicy,
 }
 
 impl Role {
@@ -115,6 +117,7 @@ impl Role {
             P::ManageSecurity => matches!(self, R::SecurityAdmin),
             P::ViewAudit => matches!(self, R::AuditAdmin),
             P::UseApi => !self.is_system(),
+            P::ManagePolicy => matches!(self, R::CountyAdmin),
         }
     }
 
@@ -163,6 +166,17 @@ mod tests {
             Permission::ManageUsers,
         ] {
             assert!(!r.can(p));
+        }
+    }
+
+    #[test]
+    fn only_the_county_administrator_loads_a_policy_profile() {
+        for r in Role::ALL {
+            assert_eq!(
+                r.can(Permission::ManagePolicy),
+                r == Role::CountyAdmin,
+                "{r:?}"
+            );
         }
     }
 

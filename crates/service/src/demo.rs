@@ -157,6 +157,7 @@ pub async fn load(
     bulk::insert_orgs(tx.conn(), svc.store.engine, &orgs).await?;
     bulk::insert_terms(tx.conn(), svc.store.engine, &terms, &now).await?;
     bulk::insert_members(tx.conn(), svc.store.engine, &members, &now).await?;
+    let records = load_records(svc, tx.conn(), county, &paths, &now).await?;
     bulk::after_load(tx.conn(), svc.store.engine).await?;
     audit::append(
         tx.conn(),
@@ -165,7 +166,7 @@ pub async fn load(
         "demo.generate",
         "county",
         &paths[0],
-        &json!({"county": county.county_name, "orgs": n, "members": members.len()}),
+        &json!({"county": county.county_name, "orgs": n, "members": members.len(), "records": records}),
     )
     .await?;
     tx.commit().await?;
@@ -243,4 +244,71 @@ fn is_below(county: &DemoCounty, mut i: usize, ancestor: usize) -> bool {
         i = p;
     }
     false
+}
+
+/// Organizational-life records with their sign-in lists, committee flags,
+/// checked against the active profile (the default, installed as version 1).
+/// Returns the number of records.
+async fn load_records(
+    svc: &Services,
+    conn: &mut dangjian_store::Conn,
+    county: &DemoCounty,
+    paths: &[String],
+    now: &str,
+) -> ServiceResult<usize> {
+    use dangjian_store::bulk::BulkRecord;
+    use dangjian_store::record::RecordFields;
+    let version = crate::policy::active_in(conn, svc).await?.version;
+    let committees: Vec<i64> = county
+        .orgs
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.has_committee)
+        .map(|(i, _)| i as i64 + 1)
+        .collect();
+    dangjian_store::org::set_has_committee(conn, &committees, true, now).await?;
+    // Members were inserted in order into an empty table, in one transaction:
+    // their ids are consecutive from the smallest.
+    let first_member: i64 = dangjian_store::bulk::min_member_id(conn).await?;
+    let mut rows = Vec::with_capacity(county.records.len());
+    let mut lines = Vec::new();
+    for (k, r) in county.records.iter().enumerate() {
+        let id = k as i64 + 1;
+        rows.push(BulkRecord {
+            id,
+            org_id: r.org as i64 + 1,
+            org_path: paths[r.org].clone(),
+            fields: RecordFields {
+                record_type: r.record_type.to_owned(),
+                held_on: r.held_on.to_string(),
+                place: r.place.to_owned(),
+                host: r.host.clone(),
+                topics: r.topics.to_owned(),
+                minutes: r.minutes.clone(),
+                expected_count: i64::from(r.expected),
+                present_count: i64::from(r.present),
+                voting_count: i64::from(r.voting),
+                voting_present: i64::from(r.voting_present),
+                valid: r.valid,
+                marks: if r.by_secretary {
+                    "by_secretary".to_owned()
+                } else {
+                    String::new()
+                },
+                profile_version: version,
+            },
+            status: if r.confirmed {
+                "confirmed"
+            } else {
+                "submitted"
+            },
+            reviewed_by: r.confirmed.then(|| "town_admin".to_owned()),
+        });
+        for &(m, present) in &r.attendance {
+            lines.push((id, first_member + m as i64, present));
+        }
+    }
+    bulk::insert_records(conn, svc.store.engine, &rows, "demo", now).await?;
+    bulk::insert_attendance(conn, svc.store.engine, &lines).await?;
+    Ok(rows.len())
 }

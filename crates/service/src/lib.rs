@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod clock;
+pub mod compliance;
 pub mod crypto;
 pub mod demo;
 pub mod error;
@@ -16,6 +17,8 @@ pub mod fixture;
 pub mod import;
 pub mod members;
 pub mod orgs;
+pub mod policy;
+pub mod records;
 pub mod users;
 
 pub use actor::Actor;

@@ -442,6 +442,38 @@ pub async fn start_term(svc: &Services, actor: &Actor, id: i64, start: &str) -> 
     Ok(())
 }
 
+/// Records whether an organization has a committee (支部委员会) rather than
+/// a lone secretary; obligations such as the monthly 支部委员会会议 bind
+/// only those that have one.
+pub async fn set_has_committee(
+    svc: &Services,
+    actor: &Actor,
+    id: i64,
+    has: bool,
+) -> ServiceResult<()> {
+    actor.require(Permission::EditOrg)?;
+    let now = svc.clock.now_text();
+    let mut tx = svc.store.begin_write().await?;
+    let org = load_in_scope(tx.conn(), actor, id).await?;
+    let before = db::has_committee(tx.conn(), id).await?;
+    if before == has {
+        return Ok(());
+    }
+    db::set_has_committee(tx.conn(), &[id], has, &now).await?;
+    audit::by(
+        tx.conn(),
+        svc,
+        actor,
+        "org.committee",
+        &format!("org:{id}"),
+        &org.path,
+        &json!({"before": {"has_committee": before}, "after": {"has_committee": has}}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Creates the root organization (the county committee) of a new
 /// installation; there is no acting user yet.
 pub async fn create_root(svc: &Services, name: &str) -> ServiceResult<i64> {

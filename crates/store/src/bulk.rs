@@ -17,7 +17,8 @@ fn batch(engine: Engine) -> usize {
     }
 }
 
-fn values(cols: usize, rows: usize) -> String {
+/// `($1, $2, …), (…)` for `rows` rows of `cols` columns.
+pub(crate) fn values(cols: usize, rows: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -138,7 +139,7 @@ pub async fn insert_terms(
 pub async fn after_load(conn: &mut AnyConnection, engine: Engine) -> DbResult<()> {
     sqlx::query("ANALYZE").execute(&mut *conn).await?;
     if engine == Engine::Postgres {
-        for table in ["orgs", "members", "org_terms"] {
+        for table in ["orgs", "members", "org_terms", "records"] {
             let sql = format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
             );
@@ -146,6 +147,98 @@ pub async fn after_load(conn: &mut AnyConnection, engine: Engine) -> DbResult<()
         }
     }
     Ok(())
+}
+
+/// A record row with an explicit id (so the caller can number its sign-in
+/// lines), as the demo generator produces them.
+#[derive(Debug, Clone)]
+pub struct BulkRecord {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_path: String,
+    pub fields: crate::record::RecordFields,
+    pub status: &'static str,
+    pub reviewed_by: Option<String>,
+}
+
+pub async fn insert_records(
+    conn: &mut AnyConnection,
+    engine: Engine,
+    rows: &[BulkRecord],
+    created_by: &str,
+    now: &str,
+) -> DbResult<()> {
+    for chunk in rows.chunks(batch(engine)) {
+        let sql = format!(
+            "INSERT INTO records (id, org_id, org_path, record_type, held_on, place, host, topics, minutes, \
+             expected_count, present_count, voting_count, voting_present, valid, marks, status, reviewed_by, \
+             reviewed_at, profile_version, created_by, created_at, updated_at) VALUES {}",
+            values(22, chunk.len())
+        );
+        let mut q = sqlx::query(dynamic(sql));
+        for r in chunk {
+            let f = &r.fields;
+            q = q
+                .bind(r.id)
+                .bind(r.org_id)
+                .bind(&r.org_path)
+                .bind(&f.record_type)
+                .bind(&f.held_on)
+                .bind(&f.place)
+                .bind(&f.host)
+                .bind(&f.topics)
+                .bind(&f.minutes)
+                .bind(f.expected_count)
+                .bind(f.present_count)
+                .bind(f.voting_count)
+                .bind(f.voting_present)
+                .bind(i64::from(f.valid))
+                .bind(&f.marks)
+                .bind(r.status)
+                .bind(r.reviewed_by.clone())
+                .bind(r.reviewed_by.as_ref().map(|_| now.to_owned()))
+                .bind(f.profile_version)
+                .bind(created_by)
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await.map_err(DbError::from_sqlx)?;
+    }
+    Ok(())
+}
+
+/// Sign-in lines: (record id, member id, present).
+pub async fn insert_attendance(
+    conn: &mut AnyConnection,
+    engine: Engine,
+    rows: &[(i64, i64, bool)],
+) -> DbResult<()> {
+    // Three small columns a row: larger batches than the wide tables.
+    let size = match engine {
+        Engine::Sqlite => 64,
+        Engine::Postgres => 2000,
+    };
+    for chunk in rows.chunks(size) {
+        let sql = format!(
+            "INSERT INTO record_attendance (record_id, member_id, present) VALUES {}",
+            values(3, chunk.len())
+        );
+        let mut q = sqlx::query(dynamic(sql));
+        for (r, m, p) in chunk {
+            q = q.bind(*r).bind(*m).bind(i64::from(*p));
+        }
+        q.execute(&mut *conn).await.map_err(DbError::from_sqlx)?;
+    }
+    Ok(())
+}
+
+/// The smallest member id (0 when there is none).
+pub async fn min_member_id(conn: &mut AnyConnection) -> DbResult<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT CAST(COALESCE(MIN(id), 0) AS BIGINT) FROM members")
+            .fetch_one(&mut *conn)
+            .await?,
+    )
 }
 
 /// Number of organizations (to tell an empty database).

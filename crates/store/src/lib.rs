@@ -13,6 +13,8 @@ pub mod bulk;
 pub mod export;
 pub mod member;
 pub mod org;
+pub mod profile;
+pub mod record;
 pub mod user;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -22,6 +24,7 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use sqlx::AnyConnection as Conn;
+pub use sqlx::Error as SqlxError;
 
 /// Store errors: the three cases callers act on.
 #[derive(Debug, thiserror::Error)]

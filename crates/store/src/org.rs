@@ -1,5 +1,7 @@
 //! Organizations (党组织): the tree with its materialized paths, subtree
-//! moves, dissolution, committee terms and the subtree roll-up counters.
+//! moves (which carry members' and records' path copies along), dissolution,
+//! committee terms, the subtree roll-up counters, and the compact facts the
+//! obligations engine reads.
 
 use crate::{DbError, DbResult, dynamic, placeholders};
 use sqlx::AnyConnection;
@@ -274,6 +276,15 @@ pub async fn move_subtree(
         .execute(&mut *conn)
         .await
         .map_err(DbError::from_sqlx)?;
+    // Records carry the same path copy (their scope ranges depend on it).
+    sqlx::query("UPDATE records SET org_path = $1 || substr(org_path, CAST($2 AS INTEGER)) WHERE org_path >= $3 AND org_path < $4")
+        .bind(&new_path)
+        .bind(tail_from)
+        .bind(old_path)
+        .bind(&old_upper)
+        .execute(&mut *conn)
+        .await
+        .map_err(DbError::from_sqlx)?;
     sqlx::query("UPDATE orgs SET parent_id = $1 WHERE id = $2")
         .bind(new_parent.id)
         .bind(org.id)
@@ -483,4 +494,60 @@ pub fn upper_of(path: &str) -> String {
     s.pop();
     s.push('0');
     s
+}
+
+/// What the obligations engine needs of an organization, plus its name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrgFactRow {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub depth: i64,
+    pub kind: String,
+    pub sector: String,
+    pub has_committee: i64,
+    pub status: String,
+    pub dissolved_on: Option<String>,
+}
+
+/// Every organization of the subtree (dissolved ones too: they were bound
+/// until they were dissolved), in one query.
+pub async fn facts(conn: &mut AnyConnection, path: &str, upper: &str) -> DbResult<Vec<OrgFactRow>> {
+    Ok(sqlx::query_as::<_, OrgFactRow>(
+        "SELECT id, parent_id, name, depth, kind, sector, has_committee, status, dissolved_on \
+         FROM orgs WHERE path >= $1 AND path < $2 ORDER BY path",
+    )
+    .bind(path)
+    .bind(upper)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+pub async fn has_committee(conn: &mut AnyConnection, id: i64) -> DbResult<bool> {
+    let v: Option<i64> = sqlx::query_scalar("SELECT has_committee FROM orgs WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    v.map(|v| v != 0).ok_or(DbError::NotFound)
+}
+
+/// Records whether organizations have a committee (支部委员会).
+pub async fn set_has_committee(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    has: bool,
+    now: &str,
+) -> DbResult<()> {
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "UPDATE orgs SET has_committee = $1, updated_at = $2 WHERE id IN ({})",
+            placeholders(3, chunk.len())
+        );
+        let mut q = sqlx::query(dynamic(sql)).bind(i64::from(has)).bind(now);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *conn).await.map_err(DbError::from_sqlx)?;
+    }
+    Ok(())
 }

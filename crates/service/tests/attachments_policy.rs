@@ -1,0 +1,268 @@
+//! Attachments (type sniffed from the bytes, size and count limits, safe
+//! serving, scope) and policy profile versions (a bad upload refused with
+//! line numbers and the active version kept; a good one becomes version 2
+//! and results carry it), on SQLite and PostgreSQL.
+
+mod common;
+mod support;
+
+use dangjian_domain::obligations::Window;
+use dangjian_domain::policy::DEFAULT_PROFILE_TOML;
+use dangjian_service::records::{self, MAX_ATTACHMENT_BYTES, RecordForm, Upload};
+use dangjian_service::{ServiceError, compliance, policy};
+use jiff::civil::date;
+use support::{chain_ok, counts, fe, fixed, forbidden, form, invalid, members_of, sheet};
+
+fn jpeg(n: usize) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    v.resize(n, 7);
+    v
+}
+
+fn up(name: &str, bytes: Vec<u8>) -> Upload {
+    Upload {
+        file_name: name.into(),
+        bytes,
+    }
+}
+
+#[tokio::test]
+async fn attachments_are_sniffed_limited_and_served_safely() {
+    for t in fixed().await {
+        let sec = t.actor("branch_secretary_branch").await;
+        let m = members_of(&t, t.fx.branch_a1).await;
+        let f = RecordForm {
+            attendance: sheet(&[m[0], m[1]], &[]),
+            ..form("theme_party_day", "2026-11-05")
+        };
+        let before = counts(&t).await;
+        // A disguised HTML file and an oversized photo: the record is refused whole.
+        let bad = [
+            up("签到表.jpg", b"<html><script>alert(1)</script>".to_vec()),
+            up("大照片.jpg", jpeg(MAX_ATTACHMENT_BYTES + 1)),
+            up("空.pdf", Vec::new()),
+        ];
+        assert_eq!(
+            invalid(records::create(&t.svc, &sec, t.fx.branch_a1, &f, &bad).await),
+            vec![
+                (
+                    "attachments".to_owned(),
+                    "文件“签到表.jpg”不是可接受的格式：只能上传 JPG、PNG、WebP 图片或 PDF 文件"
+                        .to_owned()
+                ),
+                (
+                    "attachments".to_owned(),
+                    "文件“大照片.jpg”超过10MB，请压缩后再上传".to_owned()
+                ),
+                ("attachments".to_owned(), "文件“空.pdf”是空的".to_owned()),
+            ]
+        );
+        assert_eq!(counts(&t).await, before);
+        let good = [
+            up("C:\\照片\\会场.JPG", jpeg(MAX_ATTACHMENT_BYTES)),
+            up("纪要.exe", b"%PDF-1.7\n...".to_vec()),
+        ];
+        let id = records::create(&t.svc, &sec, t.fx.branch_a1, &f, &good)
+            .await
+            .unwrap()
+            .id;
+        let d = records::get(&t.svc, &sec, id).await.unwrap();
+        let names: Vec<(&str, &str, i64)> = d
+            .attachments
+            .iter()
+            .map(|a| (a.file_name.as_str(), a.content_type.as_str(), a.size))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("会场.jpg", "image/jpeg", MAX_ATTACHMENT_BYTES as i64),
+                ("纪要.pdf", "application/pdf", 12),
+            ]
+        );
+        let pdf = records::attachment(&t.svc, &sec, d.attachments[1].id)
+            .await
+            .unwrap();
+        assert_eq!(pdf.content_type, "application/pdf");
+        assert_eq!(pdf.bytes, b"%PDF-1.7\n...");
+        assert_eq!(
+            pdf.content_disposition,
+            "attachment; filename=\"__.pdf\"; filename*=UTF-8''%E7%BA%AA%E8%A6%81.pdf"
+        );
+        let photo = records::attachment(&t.svc, &sec, d.attachments[0].id)
+            .await
+            .unwrap();
+        assert!(photo.content_disposition.starts_with("inline; "));
+        assert_eq!(photo.bytes.len(), MAX_ATTACHMENT_BYTES);
+        // At most 20 a record.
+        let many: Vec<Upload> = (0..19)
+            .map(|i| up(&format!("{i}.png"), b"\x89PNG\r\n\x1a\nxx".to_vec()))
+            .collect();
+        assert_eq!(
+            invalid(records::add_attachments(&t.svc, &sec, id, &many).await),
+            fe("attachments", "每条记录最多20个附件（已有2个）")
+        );
+        let webp = up("x.webp", b"RIFF\0\0\0\0WEBPVP8 ".to_vec());
+        let added = records::add_attachments(&t.svc, &sec, id, &[webp])
+            .await
+            .unwrap();
+        assert_eq!(added[0].content_type, "image/webp");
+        // Out of scope: another branch's attachment is not served.
+        let admin = t.actor("county_admin_root").await;
+        let b = members_of(&t, t.fx.branch_b1).await;
+        let fb = RecordForm {
+            attendance: sheet(&[b[0]], &[]),
+            ..form("theme_party_day", "2026-11-05")
+        };
+        let id_b = records::create(
+            &t.svc,
+            &admin,
+            t.fx.branch_b1,
+            &fb,
+            &[up("a.png", b"\x89PNG\r\n\x1a\n..".to_vec())],
+        )
+        .await
+        .unwrap()
+        .id;
+        let att_b = records::get(&t.svc, &admin, id_b)
+            .await
+            .unwrap()
+            .attachments[0]
+            .id;
+        assert_eq!(
+            forbidden(records::attachment(&t.svc, &sec, att_b).await),
+            "该组织不在您的管辖范围内"
+        );
+        records::delete_attachment(&t.svc, &sec, added[0].id)
+            .await
+            .unwrap();
+        assert_eq!(
+            records::get(&t.svc, &sec, id)
+                .await
+                .unwrap()
+                .attachments
+                .len(),
+            2
+        );
+        chain_ok(&t).await;
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_bad_profile_is_refused_with_line_numbers_and_the_active_one_stays() {
+    for t in fixed().await {
+        let admin = t.actor("county_admin_root").await;
+        let town = t.actor("county_admin_town").await;
+        let unit = t.actor("unit_admin_town").await;
+        let v1 = policy::active(&t.svc).await.unwrap();
+        assert_eq!(
+            (v1.version, v1.profile.version()),
+            (1, "jiangxi-county-2026.1")
+        );
+        let audit_before = support::count(&t, "audit_log").await;
+        // An unknown record type in an obligation, found on its line.
+        let bad = DEFAULT_PROFILE_TOML.replacen(
+            "record_type = \"theme_party_day\"",
+            "record_type = \"theme_day\"",
+            1,
+        );
+        let line = bad
+            .lines()
+            .position(|l| l.contains("\"theme_day\""))
+            .unwrap()
+            + 1;
+        let errs = invalid(policy::upload(&t.svc, &admin, bad.as_bytes()).await);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].0, "profile");
+        assert!(
+            errs[0]
+                .1
+                .starts_with(&format!("第{line}行第15列：未知的记录类型“theme_day”")),
+            "{}",
+            errs[0].1
+        );
+        // A syntax error.
+        let errs = invalid(policy::upload(&t.svc, &admin, b"[profile]\nversion = \"x").await);
+        assert!(errs[0].1.starts_with("第2行"), "{errs:?}");
+        assert_eq!(
+            invalid(policy::upload(&t.svc, &admin, &[0xFF, 0xFE, 0x00]).await),
+            fe("profile", "配置文件应为 UTF-8 编码的文本（TOML）")
+        );
+        assert_eq!(
+            invalid(policy::upload(&t.svc, &admin, DEFAULT_PROFILE_TOML.as_bytes()).await),
+            fe("profile", "与当前生效的第1版配置完全相同，无需重复上传")
+        );
+        // Only the county administrator loads profiles.
+        assert!(matches!(
+            policy::upload(&t.svc, &unit, b"x").await,
+            Err(ServiceError::Forbidden(_))
+        ));
+        assert_eq!(policy::active(&t.svc).await.unwrap().version, 1);
+        assert_eq!(support::count(&t, "audit_log").await, audit_before);
+
+        // A good profile becomes version 2; later results and records carry it.
+        let good = DEFAULT_PROFILE_TOML.replacen(
+            "version = \"jiangxi-county-2026.1\"",
+            "version = \"jiangxi-county-2026.2\"",
+            1,
+        );
+        let v2 = policy::upload(&t.svc, &town, good.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(
+            (v2.version, v2.profile.version()),
+            (2, "jiangxi-county-2026.2")
+        );
+        let view = policy::view(&t.svc, &admin).await.unwrap();
+        assert_eq!(view.active.version, 2);
+        assert_eq!(
+            view.versions
+                .iter()
+                .map(|v| (v.version, v.active))
+                .collect::<Vec<_>>(),
+            vec![(2, 1), (1, 0)]
+        );
+        let file = policy::download(&t.svc, &admin, Some(1)).await.unwrap();
+        assert_eq!(
+            (file.file_name.as_str(), file.content.as_str()),
+            ("policy-v1-jiangxi-county-2026.1.toml", DEFAULT_PROFILE_TOML)
+        );
+        assert_eq!(
+            policy::download(&t.svc, &admin, None)
+                .await
+                .unwrap()
+                .content,
+            good
+        );
+        let window = Window {
+            from: date(2026, 10, 1),
+            to: date(2026, 12, 31),
+        };
+        let c = compliance::for_scope(&t.svc, &admin, t.fx.root, window)
+            .await
+            .unwrap();
+        assert_eq!(
+            (c.profile_version, c.profile_label.as_str()),
+            (2, "jiangxi-county-2026.2")
+        );
+        let m = members_of(&t, t.fx.branch_a1).await;
+        let f = RecordForm {
+            attendance: sheet(&[m[0]], &[]),
+            ..form("theme_party_day", "2026-11-05")
+        };
+        let id = records::create(&t.svc, &admin, t.fx.branch_a1, &f, &[])
+            .await
+            .unwrap()
+            .id;
+        assert_eq!(
+            records::get(&t.svc, &admin, id)
+                .await
+                .unwrap()
+                .record
+                .profile_version,
+            2
+        );
+        chain_ok(&t).await;
+        t.finish().await;
+    }
+}
