@@ -1,15 +1,30 @@
 //! The commands behind the CLI: open the store and keys, then serve, load
 //! the demo county, initialize, or verify the audit log.
 
-use crate::{AuditCommand, Cli, Command, DemoArgs, InitArgs, ServeArgs};
+use crate::{AuditCommand, Cli, Command, DemoArgs, InitArgs, ServeArgs, data};
 use anyhow::{Context, Result, bail};
 use dangjian_domain::demo::{DemoOptions, generate};
 use dangjian_service::audit::Verification;
+use dangjian_service::backup::{lock_instance, sqlite_file};
 use dangjian_service::{Crypto, Services, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::process::ExitCode;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Command::Backup(args) => return data::backup(&cli, args).await,
+        Command::Restore(args) => return data::restore(&cli, args).await,
+        _ => {}
+    }
+    ensure_data_dir(&cli)?;
+    // Commands that write to a SQLite instance hold its lock for their whole
+    // run, so `restore` cannot replace the database under them.
+    let _lock = match (&cli.command, sqlite_file(&cli.database)) {
+        (Command::Serve(_) | Command::Demo(_) | Command::Init(_), Some(file)) => {
+            Some(lock_instance(&file)?)
+        }
+        _ => None,
+    };
     let svc = open(&cli).await?;
     match cli.command {
         Command::Serve(args) => serve(svc, &args).await,
@@ -18,20 +33,23 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => verify(&svc).await,
+        Command::Export { command } => data::export(&svc, command).await,
+        Command::Import { command } => data::import(&svc, command).await,
+        Command::Backup(_) | Command::Restore(_) => unreachable!("handled above"),
     }
 }
 
-async fn open(cli: &Cli) -> Result<Services> {
-    if let Some(path) = cli.database.strip_prefix("sqlite://") {
-        let file = path.split('?').next().unwrap_or(path);
-        if let Some(dir) = std::path::Path::new(file)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("无法创建数据目录 {}", dir.display()))?;
-        }
+fn ensure_data_dir(cli: &Cli) -> Result<()> {
+    if let Some(file) = sqlite_file(&cli.database)
+        && let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("无法创建数据目录 {}", dir.display()))?;
     }
+    Ok(())
+}
+
+async fn open(cli: &Cli) -> Result<Services> {
     let store = Store::connect(&cli.database)
         .await
         .with_context(|| format!("无法打开数据库 {}", redact(&cli.database)))?;
@@ -45,7 +63,7 @@ async fn open(cli: &Cli) -> Result<Services> {
 }
 
 /// Hides a password in a database URL for messages.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];
@@ -64,7 +82,7 @@ async fn serve(svc: Services, args: &ServeArgs) -> Result<ExitCode> {
         .with_context(|| format!("无法监听 {}", args.listen))?;
     let addr = listener.local_addr()?;
     println!("党建工作平台已启动：http://{addr}/");
-    let app = dangjian_web::app(dangjian_web::AppState { svc: svc.clone() });
+    let app = dangjian_web::app(dangjian_web::AppState::new(svc.clone()));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -172,7 +190,7 @@ async fn verify(svc: &Services) -> Result<ExitCode> {
     }
 }
 
-fn service_message(e: &dangjian_service::ServiceError) -> String {
+pub(crate) fn service_message(e: &dangjian_service::ServiceError) -> String {
     match e {
         dangjian_service::ServiceError::Invalid(fields) => fields
             .iter()

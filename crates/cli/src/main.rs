@@ -3,6 +3,7 @@
 //! flags and environment variables); nothing global.
 
 mod commands;
+mod data;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -48,6 +49,129 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Take a consistent backup of the SQLite database into FILE while the
+    /// server keeps running; the copy is verified. PostgreSQL: see the README.
+    Backup(BackupArgs),
+    /// Restore a SQLite backup into a stopped instance: the backup is checked
+    /// first (integrity, schema version, audit chain, key), the replaced
+    /// database is kept as <database>.before-restore-<UTC time>.
+    Restore(RestoreArgs),
+    /// Export a list to .xlsx as a given user, with that user's role and scope.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    /// Import members or organizations from an .xlsx or .csv file (UTF-8 or
+    /// GBK) as a given user, with that user's role and scope. Every row is
+    /// checked first; if any row is wrong nothing is imported, the problems
+    /// are listed and the file comes back annotated with a 错误说明 column.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Members (党员): 姓名, 公民身份号码, 人员类别, 入党日期, 所在党组织 … (see `dangjian import template members`).
+    Members(ImportArgs),
+    /// Organizations (党组织): 党组织名称, 上级党组织, 组织类别, 所属领域 …
+    Orgs(ImportArgs),
+    /// Write the import template for `members` or `orgs` to FILE.
+    Template {
+        /// members or orgs
+        kind: String,
+        /// Where to write the .xlsx template.
+        file: PathBuf,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// The .xlsx or .csv file (at most 50 MB and 200,000 rows).
+    pub file: PathBuf,
+    /// Username whose role and organization scope the import runs with.
+    #[arg(long)]
+    pub user: String,
+    /// Organization id: names in the file are looked up below it (default:
+    /// the user's own organization).
+    #[arg(long)]
+    pub org: Option<i64>,
+    /// Check every row, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Where to write the annotated file when rows are wrong (default:
+    /// <file>-错误说明.xlsx next to the input).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BackupArgs {
+    /// Backup file to create; an existing file is never overwritten.
+    pub file: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RestoreArgs {
+    /// Backup file made by `dangjian backup`.
+    pub file: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// The member list (all pages) with the list page's filters.
+    Members(ExportMembersArgs),
+    /// The organizations below an organization, parents before children.
+    Orgs(ExportOrgsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExportTarget {
+    /// Username whose role and organization scope the export runs with.
+    #[arg(long)]
+    pub user: String,
+    /// Organization id whose subtree is exported (default: the user's own).
+    #[arg(long)]
+    pub org: Option<i64>,
+    /// File to write (default: the suggested name, e.g.
+    /// 党员名单-<organization>-<date>.xlsx, in the current directory).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExportMembersArgs {
+    #[command(flatten)]
+    pub target: ExportTarget,
+    /// Member category: full (正式党员) or probationary (预备党员).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Sector of the member's organization, code or Chinese label (e.g. rural, 农村).
+    #[arg(long)]
+    pub sector: Option<String>,
+    /// Age band: lt35, 35_45, 46_60, 61_70 or gt70.
+    #[arg(long)]
+    pub age: Option<String>,
+    /// Year of joining the Party, e.g. 2019.
+    #[arg(long)]
+    pub joined_year: Option<String>,
+    /// Part of the member's name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Full ID-card and phone numbers instead of masked ones (roles that may
+    /// reveal them only; the export is written to the audit log).
+    #[arg(long)]
+    pub unmasked: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExportOrgsArgs {
+    #[command(flatten)]
+    pub target: ExportTarget,
+    /// Only organizations whose name contains this text.
+    #[arg(long)]
+    pub search: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]

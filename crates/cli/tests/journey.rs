@@ -6,137 +6,16 @@
 
 #[path = "support/browser.rs"]
 mod browser;
-
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "support/server.rs"]
+mod server;
+#[path = "support/steps.rs"]
+mod steps;
 
 use browser::{Browser, DESKTOP, PHONE};
-use dangjian_domain::member::id_check_char;
+use server::{PASSWORD, start_server};
+use steps::{find_branch, set_date, valid_id};
 
-const PASSWORD: &str = "demo2026pw";
-const READY_TIMEOUT: Duration = Duration::from_mins(1);
 const NAME: &str = "测试党员";
-
-/// The real server process; killed and reaped on drop (also on panic).
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let listener =
-        TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).expect("bind a free port");
-    listener.local_addr().expect("local address").port()
-}
-
-/// Starts `dangjian demo` on a fresh database and waits for `/healthz`.
-async fn start_server(dir: &Path) -> Server {
-    let port = free_port();
-    let db = dir.join("d.db");
-    let key = dir.join("k");
-    let log = std::fs::File::create(dir.join("server.log")).expect("create server log");
-    let log_err = log.try_clone().expect("clone server log");
-    let child = Command::new(env!("CARGO_BIN_EXE_dangjian"))
-        .arg("demo")
-        .arg("--database")
-        .arg(format!("sqlite://{}", db.display()))
-        .arg("--key-file")
-        .arg(&key)
-        .arg("--listen")
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--demo-password")
-        .arg(PASSWORD)
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(log_err)
-        .spawn()
-        .expect("start the dangjian binary");
-    let mut server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(2))
-        .build()
-        .expect("http client");
-    let health = format!("{}/healthz", server.base);
-    let deadline = Instant::now() + READY_TIMEOUT;
-    loop {
-        if let Ok(Some(status)) = server.child.try_wait() {
-            let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
-            panic!("dangjian demo exited during start-up ({status}); its log:\n{log}");
-        }
-        if let Ok(resp) = http.get(&health).send().await
-            && resp.status().is_success()
-        {
-            return server;
-        }
-        if Instant::now() >= deadline {
-            let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
-            panic!("dangjian demo not ready within {READY_TIMEOUT:?}; its log:\n{log}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// A valid citizen ID number: `first17` plus its GB 11643 check character.
-fn valid_id(first17: &str) -> String {
-    let check = id_check_char(first17.as_bytes());
-    format!("{first17}{}", char::from(check))
-}
-
-/// Sets a date input's value by script (typing into date inputs depends on
-/// the locale's field order).
-async fn set_date(b: &Browser, id: &str, value: &str) {
-    b.wait_for(&format!("#{id}")).await;
-    b.eval(&format!(
-        "document.querySelector('#{id}').value = '{value}'; return null;"
-    ))
-    .await;
-    let got = b
-        .eval(&format!("return document.querySelector('#{id}').value;"))
-        .await;
-    assert_eq!(got.as_str(), Some(value), "value of date input #{id}");
-}
-
-/// From the tree page, the address of a 党支部's detail page: the first row of
-/// the children table whose kind is 党支部 and that has members; otherwise
-/// descends into the first child with sub-organizations (bounded).
-async fn find_branch(b: &Browser, base: &str) -> String {
-    const SCRIPT: &str = r#"
-        const rows = [...document.querySelectorAll('table.tree-children tbody tr')];
-        for (const r of rows) {
-            const a = r.querySelector('a[href^="/orgs/"]');
-            const kind = r.cells[1] ? r.cells[1].textContent.trim() : '';
-            const members = r.cells[4] ? parseInt(r.cells[4].textContent, 10) : 0;
-            if (a && kind === '党支部' && members > 0) {
-                return { branch: a.getAttribute('href') };
-            }
-        }
-        const down = document.querySelector('table.tree-children a[href^="/orgs?id="]');
-        return { down: down ? down.getAttribute('href') : null };
-    "#;
-    for _ in 0..6 {
-        let found = b.eval(SCRIPT).await;
-        if let Some(href) = found["branch"].as_str() {
-            return format!("{base}{href}");
-        }
-        let Some(down) = found["down"].as_str() else {
-            panic!("no 党支部 reachable from {}", b.current_url().await);
-        };
-        b.goto(&format!("{base}{down}")).await;
-    }
-    panic!("no 党支部 with members within 6 levels of the tree");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn township_admin_adds_a_member_on_a_phone() {

@@ -8,7 +8,9 @@ pub mod demo;
 pub mod error;
 pub mod ids;
 pub mod member;
+pub mod obligations;
 pub mod org;
+pub mod policy;
 pub mod role;
 pub mod sheet;
 

@@ -257,7 +257,8 @@ pub fn check_move(moving: &OrgPath, new_parent: &OrgPath) -> Result<(), FieldErr
 
 /// Default committee term length in years (届次): 基层党委 5 years,
 /// 总支 and 支部 3 years, village and community organizations 5 years.
-/// The policy profile will override this; this is the built-in default.
+/// The active policy profile decides ([`crate::policy::Profile::term_years`]);
+/// this built-in fallback agrees with the default profile (tested there).
 pub fn default_term_years(kind: OrgKind, sector: Sector) -> i16 {
     if matches!(sector, Sector::Rural | Sector::Community) {
         return 5;

@@ -62,7 +62,12 @@ pub async fn verify_as(svc: &Services, actor: &Actor) -> ServiceResult<Verificat
 /// Walks the whole log in id order, in batches (the CLI's `audit verify`,
 /// run by whoever holds the database).
 pub async fn verify(svc: &Services) -> ServiceResult<Verification> {
-    let mut conn = svc.store.read().await?;
+    verify_store(&svc.store).await
+}
+
+/// [`verify`] on any store (restore checks a backup before it is installed).
+pub async fn verify_store(store: &dangjian_store::Store) -> ServiceResult<Verification> {
+    let mut conn = store.read().await?;
     let mut prev = GENESIS.to_owned();
     let mut after = 0;
     let mut rows = 0u64;

@@ -24,6 +24,9 @@ pub struct Fixture {
     pub member_b1: i64,
 }
 
+/// The fixture county's root organization.
+pub const ROOT_NAME: &str = "中共测试县委员会";
+
 static SEQ: AtomicU32 = AtomicU32::new(100);
 
 /// A fresh valid ID-card number (born 1985-06-15), different on every call
@@ -63,7 +66,7 @@ pub fn org_form(name: &str, kind: &str, sector: &str) -> orgs::OrgForm {
 
 /// Builds the fixture in an empty database; every account gets `password`.
 pub async fn build(svc: &Services, password: &str) -> ServiceResult<Fixture> {
-    let root = orgs::create_root(svc, "中共测试县委员会").await?;
+    let root = orgs::create_root(svc, ROOT_NAME).await?;
     users::bootstrap(svc, "setup", "初始化", Role::CountyAdmin, root, password).await?;
     let admin = actor(svc, "setup", password).await?;
     let org = async |parent: i64, name: &str| -> ServiceResult<i64> {

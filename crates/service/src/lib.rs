@@ -6,11 +6,14 @@
 pub mod actor;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod clock;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod fixture;
+pub mod import;
 pub mod members;
 pub mod orgs;
 pub mod users;

@@ -77,12 +77,14 @@ impl MemberForm {
 
 /// What parsing a form yields: the stored fields (with identity encrypted)
 /// and the plain ID number for the duplicate check.
-struct Parsed {
-    fields: MemberFields,
-    org_id: i64,
+pub(crate) struct Parsed {
+    pub(crate) fields: MemberFields,
+    pub(crate) org_id: i64,
 }
 
-fn parse_form(
+/// Parses and cross-checks one member (form or import row) without touching
+/// the database: scope, organization status and duplicates are the caller's.
+pub(crate) fn parse_form(
     svc: &Services,
     f: &MemberForm,
     existing: Option<&MemberRow>,
@@ -404,6 +406,40 @@ pub struct MemberPage {
 
 pub async fn list(svc: &Services, actor: &Actor, q: &MemberQuery) -> ServiceResult<MemberPage> {
     actor.require(Permission::ReadBusiness)?;
+    let (org_id, mut f, page) = parse_query(svc, actor, q)?;
+    let mut conn = svc.store.read().await?;
+    let scope = odb::get_org(&mut conn, org_id).await?;
+    actor.require_scope(&scope.path)?;
+    f.scope_path.clone_from(&scope.path);
+    f.scope_upper = odb::upper_of(&scope.path);
+    let (total, capped) = if f.is_scope_only() {
+        (scope.sub_members, false)
+    } else {
+        let n = db::count_members(&mut conn, &f, COUNT_CAP + 1).await?;
+        (n.min(COUNT_CAP), n > COUNT_CAP)
+    };
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    // A page past the end (an old bookmark, a hand-typed URL) shows the last page.
+    let page = page.min(pages);
+    let rows = db::list_members(&mut conn, &f, PER_PAGE, (page - 1) * PER_PAGE).await?;
+    Ok(MemberPage {
+        rows,
+        total,
+        capped,
+        page,
+        pages,
+        scope,
+    })
+}
+
+/// Parses the list's query string into the organization whose subtree it
+/// shows (not yet scope-checked), the filter (scope left empty) and the page.
+/// The export reads the same filters through this.
+pub(crate) fn parse_query(
+    svc: &Services,
+    actor: &Actor,
+    q: &MemberQuery,
+) -> ServiceResult<(i64, MemberFilter, i64)> {
     let today = svc.clock.today();
     let mut e = Errors::default();
     let org_id = if q.org.trim().is_empty() {
@@ -474,29 +510,7 @@ pub async fn list(svc: &Services, actor: &Actor, q: &MemberQuery) -> ServiceResu
     let (Some(org_id), Some(page)) = (org_id, page) else {
         unreachable!("checked by finish()")
     };
-    let mut conn = svc.store.read().await?;
-    let scope = odb::get_org(&mut conn, org_id).await?;
-    actor.require_scope(&scope.path)?;
-    f.scope_path.clone_from(&scope.path);
-    f.scope_upper = odb::upper_of(&scope.path);
-    let (total, capped) = if f.is_scope_only() {
-        (scope.sub_members, false)
-    } else {
-        let n = db::count_members(&mut conn, &f, COUNT_CAP + 1).await?;
-        (n.min(COUNT_CAP), n > COUNT_CAP)
-    };
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    // A page past the end (an old bookmark, a hand-typed URL) shows the last page.
-    let page = page.min(pages);
-    let rows = db::list_members(&mut conn, &f, PER_PAGE, (page - 1) * PER_PAGE).await?;
-    Ok(MemberPage {
-        rows,
-        total,
-        capped,
-        page,
-        pages,
-        scope,
-    })
+    Ok((org_id, f, page))
 }
 
 /// Transfers a member to another organization in scope (组织关系转接).

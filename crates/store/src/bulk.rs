@@ -1,4 +1,4 @@
-//! Bulk loading for the demo county and benchmarks: multi-row INSERTs with
+//! Bulk loading for the demo county, benchmarks and imports: multi-row INSERTs with
 //! explicit ids (the caller computed the paths and roll-ups), then the
 //! PostgreSQL identity sequences are moved past the loaded ids.
 
@@ -153,4 +153,28 @@ pub async fn org_count(conn: &mut AnyConnection) -> DbResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM orgs")
         .fetch_one(&mut *conn)
         .await?)
+}
+
+/// The largest organization id in use (0 when none): imports number their
+/// new organizations after it inside the write transaction, where writers
+/// are serialized.
+pub async fn max_org_id(conn: &mut AnyConnection) -> DbResult<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM orgs")
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
+/// After inserting organizations with explicit ids: PostgreSQL's identity
+/// sequence moves past them (SQLite's rowid needs nothing).
+pub async fn sync_org_sequence(conn: &mut AnyConnection, engine: Engine) -> DbResult<()> {
+    if engine == Engine::Postgres {
+        sqlx::query(
+            "SELECT setval(pg_get_serial_sequence('orgs', 'id'), COALESCE((SELECT MAX(id) FROM orgs), 0) + 1, false)",
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

@@ -8,7 +8,9 @@
 //! service layer's job.
 
 pub mod audit;
+pub mod backup;
 pub mod bulk;
+pub mod export;
 pub mod member;
 pub mod org;
 pub mod user;
@@ -46,6 +48,14 @@ impl DbError {
             return DbError::Conflict(db.message().to_owned());
         }
         DbError::Other(e)
+    }
+}
+
+impl DbError {
+    /// A failure outside the database on the way to or from it (writing a
+    /// spreadsheet, a file): reported and logged like a database failure.
+    pub fn io(e: std::io::Error) -> Self {
+        DbError::Other(sqlx::Error::Io(e))
     }
 }
 
@@ -93,6 +103,19 @@ impl Store {
     /// Connects to `url` (`sqlite://path` or `postgres://…`), creating the
     /// SQLite file if missing, and runs the migrations.
     pub async fn connect(url: &str) -> DbResult<Self> {
+        let store = Self::open(url, true).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects to an existing database without creating it and without
+    /// running migrations: backup and restore inspect a database whose
+    /// schema may be older or newer than this binary's, and must not change it.
+    pub async fn connect_existing(url: &str) -> DbResult<Self> {
+        Self::open(url, false).await
+    }
+
+    async fn open(url: &str, create: bool) -> DbResult<Self> {
         sqlx::any::install_default_drivers();
         let engine = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Engine::Postgres
@@ -104,7 +127,9 @@ impl Store {
             )));
         };
         let url = match engine {
-            Engine::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
+            Engine::Sqlite if !url.contains('?') => {
+                format!("{url}?mode={}", if create { "rwc" } else { "rw" })
+            }
             _ => url.to_owned(),
         };
         let opts = AnyConnectOptions::from_str(&url)?;
@@ -136,21 +161,23 @@ impl Store {
         } else {
             pool_opts.connect_with(opts).await?
         };
-        let store = Self {
+        Ok(Self {
             pool,
             engine,
             write_lock: Arc::new(Mutex::new(())),
-        };
-        store.migrate().await?;
-        Ok(store)
+        })
+    }
+
+    /// The migrations this binary carries for the store's engine.
+    pub fn migrator(&self) -> sqlx::migrate::Migrator {
+        match self.engine {
+            Engine::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Engine::Postgres => sqlx::migrate!("./migrations/postgres"),
+        }
     }
 
     async fn migrate(&self) -> DbResult<()> {
-        let migrator = match self.engine {
-            Engine::Sqlite => sqlx::migrate!("./migrations/sqlite"),
-            Engine::Postgres => sqlx::migrate!("./migrations/postgres"),
-        };
-        migrator
+        self.migrator()
             .run(&self.pool)
             .await
             .map_err(|e| DbError::Other(e.into()))
@@ -159,6 +186,20 @@ impl Store {
     /// A pooled connection for reads.
     pub async fn read(&self) -> DbResult<sqlx::pool::PoolConnection<sqlx::Any>> {
         Ok(self.pool.acquire().await?)
+    }
+
+    /// Begins a read-only transaction that sees one snapshot of the data
+    /// across many queries (exports read a large list in chunks). SQLite's
+    /// deferred transaction takes its snapshot at the first read; PostgreSQL
+    /// needs REPEATABLE READ for the same.
+    pub async fn read_snapshot(&self) -> DbResult<sqlx::Transaction<'static, sqlx::Any>> {
+        let mut tx = self.pool.begin().await?;
+        if self.engine == Engine::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
     }
 
     /// Begins a write transaction, holding the writer lock.

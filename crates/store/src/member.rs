@@ -269,7 +269,7 @@ impl MemberFilter {
             && self.id_card_hmac.is_none()
     }
 
-    fn where_clause(&self) -> (String, Vec<String>) {
+    pub(crate) fn where_clause(&self) -> (String, Vec<String>) {
         let mut sql = String::from("m.status = 'active' AND m.org_path >= $1 AND m.org_path < $2");
         let mut binds = vec![self.scope_path.clone(), self.scope_upper.clone()];
         let mut add = |cond: &str, v: String| {
@@ -366,4 +366,41 @@ pub async fn count_members(
         q = q.bind(b);
     }
     Ok(q.bind(cap).fetch_one(&mut *conn).await?)
+}
+
+/// A member already registered under an ID-card hash (for import checks).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RegisteredIdCard {
+    pub id_card_hmac: String,
+    pub name: String,
+    pub org_path: String,
+    pub org_name: String,
+}
+
+/// The members (any status) whose ID-card hash is among `hmacs`, looked up
+/// in batches: one round trip per batch, not per row. SQLite binds
+/// parameters by name with a linear search, so its batches stay small.
+pub async fn registered_id_cards(
+    conn: &mut AnyConnection,
+    engine: crate::Engine,
+    hmacs: &[&str],
+) -> DbResult<Vec<RegisteredIdCard>> {
+    let size = match engine {
+        crate::Engine::Sqlite => 100,
+        crate::Engine::Postgres => 1000,
+    };
+    let mut found = Vec::new();
+    for chunk in hmacs.chunks(size) {
+        let sql = format!(
+            "SELECT m.id_card_hmac, m.name, m.org_path, o.name AS org_name FROM members m \
+             JOIN orgs o ON o.id = m.org_id WHERE m.id_card_hmac IN ({})",
+            crate::placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, RegisteredIdCard>(dynamic(sql));
+        for h in chunk {
+            q = q.bind(*h);
+        }
+        found.extend(q.fetch_all(&mut *conn).await?);
+    }
+    Ok(found)
 }

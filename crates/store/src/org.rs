@@ -28,7 +28,7 @@ pub struct OrgRow {
     pub updated_at: String,
 }
 
-const COLS: &str = "id, parent_id, path, depth, name, kind, sector, secretary_name, \
+pub(crate) const COLS: &str = "id, parent_id, path, depth, name, kind, sector, secretary_name, \
     secretary_vacant_since, unit_name, population, status, dissolved_on, sub_orgs, \
     sub_members, sub_full, sub_probationary, created_at, updated_at";
 

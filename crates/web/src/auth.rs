@@ -64,7 +64,8 @@ struct CsrfField {
     csrf_token: String,
 }
 
-fn forbidden_csrf() -> Response {
+/// The page for a missing or wrong CSRF token.
+pub fn forbidden_csrf() -> Response {
     crate::error::error_page(
         StatusCode::FORBIDDEN,
         "页面已过期",
@@ -97,6 +98,11 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
         })?;
         Ok(CsrfForm { user, form })
     }
+}
+
+/// Does `token` equal the session's CSRF token (compared in constant time)?
+pub fn check_csrf(user: &CurrentUser, token: &str) -> bool {
+    constant_time_eq(token.as_bytes(), user.csrf.as_bytes())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

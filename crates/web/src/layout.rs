@@ -43,6 +43,9 @@ impl Layout {
         if a.role.can(Permission::ReadBusiness) {
             item("/orgs", "组织", "orgs", false);
             item("/members", "党员", "members", false);
+            if a.role.can(Permission::EditMembers) || a.role.can(Permission::ManageOrgs) {
+                item("/import", "数据导入", "import", false);
+            }
             for (label, key) in [
                 ("组织生活", "life"),
                 ("预警", "warn"),

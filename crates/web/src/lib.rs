@@ -7,7 +7,10 @@ pub mod api;
 pub mod assets;
 pub mod audit_pages;
 pub mod auth;
+pub mod download;
 pub mod error;
+pub mod export;
+pub mod import;
 pub mod layout;
 pub mod members;
 pub mod orgs;
@@ -26,6 +29,17 @@ use tower_http::set_header::SetResponseHeaderLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub svc: Services,
+    /// Files made by one request and fetched by the next.
+    pub downloads: download::Shelf,
+}
+
+impl AppState {
+    pub fn new(svc: Services) -> Self {
+        Self {
+            svc,
+            downloads: download::Shelf::default(),
+        }
+    }
 }
 
 /// Largest request body accepted (forms and JSON); larger ones get 413.
@@ -35,19 +49,24 @@ pub const MAX_BODY: usize = 2 * 1024 * 1024;
 pub fn app(state: AppState) -> Router {
     let csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-    Router::new()
+    // Forms and JSON are small; only the upload route takes large bodies.
+    let small = Router::new()
         .route("/", get(|| async { Redirect::to("/orgs") }))
         .route("/healthz", get(healthz))
         .merge(auth::router())
         .merge(orgs::router())
         .merge(members::router())
+        .merge(export::router())
         .merge(users::router())
         .merge(tokens::router())
         .merge(audit_pages::router())
         .merge(assets::router())
         .nest("/api/v1", api::router())
         .fallback(error::not_found)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY));
+    Router::new()
+        .merge(import::router().layer(RequestBodyLimitLayer::new(import::MAX_UPLOAD_BODY)))
+        .merge(small)
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(csp),

@@ -463,6 +463,47 @@ impl Browser {
         }
     }
 
+    /// Chooses `file` in the `<input type=file>` matching `css`.
+    pub async fn choose_file(&self, css: &str, file: &Path) {
+        let path = file
+            .canonicalize()
+            .unwrap_or_else(|e| panic!("file to upload {}: {e}", file.display()));
+        self.wait_for(css)
+            .await
+            .send_keys(&path.display().to_string())
+            .await
+            .unwrap_or_else(|e| panic!("choose {} in {css:?}: {e}", path.display()));
+    }
+
+    /// The folder this browser saves downloads in.
+    pub fn download_dir(&self) -> PathBuf {
+        download_dir_of(&self.profile.path().join("profile"))
+    }
+
+    /// Waits (at most [`WAIT_TIMEOUT`]) for a finished download whose name
+    /// ends with `suffix` and returns its path.
+    pub async fn wait_for_download(&self, suffix: &str) -> PathBuf {
+        let dir = self.download_dir();
+        let deadline = Instant::now() + WAIT_TIMEOUT;
+        loop {
+            if let Ok(entries) = std::fs::read_dir(&dir) {
+                for e in entries.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    // Chromium writes `*.crdownload` until the file is complete.
+                    if name.ends_with(suffix) && !name.ends_with(".crdownload") {
+                        return e.path();
+                    }
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no download ending in {suffix:?} in {} within {WAIT_TIMEOUT:?}",
+                dir.display()
+            );
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     /// The process id of this browser's chromedriver, while it runs.
     pub fn driver_pid(&self) -> Option<u32> {
         self.driver.as_ref().map(|d| d.child.id())
@@ -504,7 +545,11 @@ async fn connect(driver: &Driver, chromium: &Path, user_data: &Path) -> Result<C
         "goog:chromeOptions": {
             "binary": chromium.display().to_string(),
             "args": args,
-            "prefs": { "intl.accept_languages": "zh-CN,zh" },
+            "prefs": {
+                "intl.accept_languages": "zh-CN,zh",
+                "download.default_directory": download_dir_of(user_data).display().to_string(),
+                "download.prompt_for_download": false,
+            },
         },
     });
     let Value::Object(caps) = caps else {
@@ -521,6 +566,11 @@ async fn connect(driver: &Driver, chromium: &Path, user_data: &Path) -> Result<C
                 driver.log_tail()
             )
         })
+}
+
+/// Where downloads of the browser whose profile is `user_data` land.
+fn download_dir_of(user_data: &Path) -> PathBuf {
+    user_data.with_file_name("downloads")
 }
 
 /// Resolves a binary from `env_var`, else `default`, else `name` on PATH.

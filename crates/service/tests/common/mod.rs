@@ -20,13 +20,32 @@ pub struct TestSvc {
 
 impl TestSvc {
     pub async fn sqlite() -> Self {
+        Self::sqlite_with(true).await
+    }
+
+    async fn sqlite_with(fixture: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
         let store = Store::connect(&url).await.unwrap();
-        Self::start(store, "sqlite", Some(dir), None).await
+        Self::start(store, "sqlite", Some(dir), None, fixture).await
+    }
+
+    /// Another database of the same engine holding only the fixture's root
+    /// organization (same name) and its county administrator `setup`; the
+    /// other fixture ids are 0. For tests that load data into a fresh county.
+    pub async fn bare_like(&self) -> TestSvc {
+        if self.engine == "sqlite" {
+            Self::sqlite_with(false).await
+        } else {
+            Self::postgres_with(false).await.unwrap()
+        }
     }
 
     pub async fn postgres() -> Option<Self> {
+        Self::postgres_with(true).await
+    }
+
+    async fn postgres_with(fixture: bool) -> Option<Self> {
         let Ok(admin) = std::env::var("DANGJIAN_TEST_PG") else {
             assert!(
                 std::env::var("CI").is_err(),
@@ -52,7 +71,7 @@ impl TestSvc {
             .map_or(admin.as_str(), |(b, _)| b)
             .to_owned();
         let store = Store::connect(&format!("{base}/{db}")).await.unwrap();
-        Some(Self::start(store, "postgres", None, Some((admin, db))).await)
+        Some(Self::start(store, "postgres", None, Some((admin, db)), fixture).await)
     }
 
     /// SQLite always, PostgreSQL when configured.
@@ -69,9 +88,35 @@ impl TestSvc {
         engine: &'static str,
         dir: Option<tempfile::TempDir>,
         pg_drop: Option<(String, String)>,
+        with_fixture: bool,
     ) -> Self {
         let svc = Services::new(store, Crypto::random());
-        let fx = fixture::build(&svc, PASSWORD).await.unwrap();
+        let fx = if with_fixture {
+            fixture::build(&svc, PASSWORD).await.unwrap()
+        } else {
+            let root = dangjian_service::orgs::create_root(&svc, fixture::ROOT_NAME)
+                .await
+                .unwrap();
+            dangjian_service::users::bootstrap(
+                &svc,
+                "setup",
+                "初始化",
+                dangjian_domain::role::Role::CountyAdmin,
+                root,
+                PASSWORD,
+            )
+            .await
+            .unwrap();
+            Fixture {
+                root,
+                town_a: 0,
+                branch_a1: 0,
+                town_b: 0,
+                branch_b1: 0,
+                member_a1: 0,
+                member_b1: 0,
+            }
+        };
         TestSvc {
             engine,
             svc,

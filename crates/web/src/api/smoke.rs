@@ -122,7 +122,7 @@ async fn api_end_to_end() {
     let token = auth::create_api_token(&svc, &actor, "测试").await.unwrap();
     let today = svc.clock.today().to_string();
     let api = Client {
-        app: app(AppState { svc }),
+        app: app(AppState::new(svc)),
         token,
     };
 

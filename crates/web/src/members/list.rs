@@ -52,6 +52,9 @@ pub(super) struct ListPage {
     /// How many filters are set, for the collapsed filter box on phones.
     filters_set: usize,
     find: FindOutcome,
+    /// The export link: the list's filters (scope explicit), no page.
+    export_href: String,
+    may_import: bool,
 }
 
 impl Labels for ListPage {}
@@ -145,6 +148,11 @@ pub(super) async fn list_page(
     if let Some(s) = &scope {
         link_q.org = s.id.to_string();
     }
+    let export_href = list_base(&link_q).replacen("/members?", "/members/export?", 1);
+    let export_href = export_href
+        .strip_suffix(['&', '?'])
+        .unwrap_or(&export_href)
+        .to_owned();
     let pager = match &result {
         Some(p) => Pager::new(&list_base(&link_q), p.page, p.total, PER_PAGE).capped(p.capped),
         None => Pager::new("/members?", 1, 0, PER_PAGE),
@@ -192,6 +200,8 @@ pub(super) async fn list_page(
         pager,
         filters_set,
         find,
+        export_href,
+        may_import: a.role.can(Permission::EditMembers),
     });
     Ok(with_status(r, status))
 }

@@ -4,5 +4,6 @@
 //! by capability.
 
 mod authz;
+mod data;
 mod pages;
 mod support;

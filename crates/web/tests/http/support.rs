@@ -141,7 +141,7 @@ impl TestApp {
         let fx = fixture::build(&svc, PASSWORD).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = format!("http://{}", listener.local_addr().unwrap());
-        let app = dangjian_web::app(dangjian_web::AppState { svc: svc.clone() });
+        let app = dangjian_web::app(dangjian_web::AppState::new(svc.clone()));
         let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         TestApp {
             addr,
@@ -271,6 +271,35 @@ impl Session {
             .post(format!("{}{path}", self.base))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+impl Session {
+    /// Uploads `bytes` as the import form does (multipart, CSRF token first).
+    pub async fn upload(
+        &self,
+        path: &str,
+        org: i64,
+        file_name: &str,
+        bytes: Vec<u8>,
+        dry_run: bool,
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new()
+            .text("csrf_token", self.csrf.clone())
+            .text("org", org.to_string());
+        if dry_run {
+            form = form.text("dry_run", "1");
+        }
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+        );
+        self.c
+            .post(format!("{}{path}", self.base))
+            .multipart(form)
             .send()
             .await
             .unwrap()
