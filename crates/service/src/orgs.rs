@@ -14,7 +14,7 @@ use dangjian_domain::org::{
 };
 use dangjian_domain::role::Permission;
 use dangjian_store::member as mdb;
-use dangjian_store::org::{self as db, OrgDetails, OrgRow, TermRow};
+use dangjian_store::org::{self as db, ChildRow, OrgDetails, OrgRow, TermRow};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -139,7 +139,7 @@ pub const CHILDREN_PER_PAGE: i64 = 100;
 /// One page of direct children.
 #[derive(Debug, Clone, Default)]
 pub struct ChildPage {
-    pub rows: Vec<OrgRow>,
+    pub rows: Vec<ChildRow>,
     pub total: i64,
     pub page: i64,
 }

@@ -989,6 +989,7 @@ async fn an_organization_file_builds_a_subtree_with_right_paths_roll_ups_and_ter
             .iter()
             .find(|o| o.name.contains("第一"))
             .unwrap();
+        let first = orgs::get(&t.svc, &town, first.id).await.unwrap();
         assert_eq!(first.path, format!("{}{}/", school.path, first.id));
         assert_eq!(first.secretary_vacant_since.as_deref(), Some("2024-03-01"));
         // New organizations are ordinary ones afterwards (ids, sequences).

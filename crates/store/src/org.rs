@@ -123,6 +123,23 @@ pub async fn get_orgs(conn: &mut AnyConnection, ids: &[i64]) -> DbResult<Vec<Org
     Ok(q.fetch_all(&mut *conn).await?)
 }
 
+/// A child in the tree page's table: only the columns the page and the
+/// API's child list show. Loading whole rows cost a third of a tree page's
+/// time (each value is copied twice on the way through sqlx's Any driver).
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct ChildRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub sector: String,
+    pub secretary_name: String,
+    pub status: String,
+    pub sub_orgs: i64,
+    pub sub_members: i64,
+    pub sub_full: i64,
+    pub sub_probationary: i64,
+}
+
 /// A page of direct children, active ones first, by kind and name.
 pub async fn children(
     conn: &mut AnyConnection,
@@ -130,14 +147,15 @@ pub async fn children(
     include_dissolved: bool,
     limit: i64,
     offset: i64,
-) -> DbResult<Vec<OrgRow>> {
+) -> DbResult<Vec<ChildRow>> {
     let status = if include_dissolved {
         ""
     } else {
         " AND status = 'active'"
     };
-    Ok(sqlx::query_as::<_, OrgRow>(dynamic(format!(
-        "SELECT {COLS} FROM orgs WHERE parent_id = $1{status} ORDER BY status, kind, name, id LIMIT $2 OFFSET $3"
+    Ok(sqlx::query_as::<_, ChildRow>(dynamic(format!(
+        "SELECT id, name, kind, sector, secretary_name, status, sub_orgs, sub_members, sub_full, \
+         sub_probationary FROM orgs WHERE parent_id = $1{status} ORDER BY status, kind, name, id LIMIT $2 OFFSET $3"
     )))
     .bind(parent_id)
     .bind(limit)

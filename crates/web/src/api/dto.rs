@@ -10,7 +10,7 @@
 use dangjian_service::members::{MemberForm, MemberPage};
 use dangjian_service::orgs::OrgForm;
 use dangjian_service::store::member::{MemberListRow, MemberRow, TransferRow};
-use dangjian_service::store::org::OrgRow;
+use dangjian_service::store::org::{ChildRow, OrgRow};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{KnownFormat, SchemaFormat};
@@ -236,13 +236,54 @@ impl From<OrgRow> for Org {
     }
 }
 
+/// A direct child in an organization's child list: what the tree shows.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrgChild {
+    pub id: i64,
+    /// 组织名称
+    pub name: String,
+    /// 组织类别代码
+    pub kind: String,
+    /// 领域代码
+    pub sector: String,
+    /// 书记姓名，空表示缺职
+    pub secretary_name: String,
+    /// active 或 dissolved
+    pub status: String,
+    /// 下级组织总数（含各级）
+    pub sub_orgs: i64,
+    /// 党员总数（含各级）
+    pub sub_members: i64,
+    /// 正式党员总数
+    pub sub_full: i64,
+    /// 预备党员总数
+    pub sub_probationary: i64,
+}
+
+impl From<ChildRow> for OrgChild {
+    fn from(c: ChildRow) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            kind: c.kind,
+            sector: c.sector,
+            secretary_name: c.secretary_name,
+            status: c.status,
+            sub_orgs: c.sub_orgs,
+            sub_members: c.sub_members,
+            sub_full: c.sub_full,
+            sub_probationary: c.sub_probationary,
+        }
+    }
+}
+
 /// An organization and its direct children.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(description = "组织及其直接下级组织")]
 pub struct OrgWithChildren {
     pub org: Org,
-    /// 本页的直接下级组织（每页 100 个）
-    pub children: Vec<Org>,
+    /// 本页的直接下级组织（每页 100 个；完整信息见 GET /orgs/{id}）
+    pub children: Vec<OrgChild>,
     /// 直接下级组织总数
     pub children_total: i64,
     /// 当前页码

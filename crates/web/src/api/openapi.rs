@@ -41,6 +41,7 @@ const BEARER: &str = "bearer";
     ),
     components(schemas(
         dto::Org,
+        dto::OrgChild,
         dto::OrgWithChildren,
         dto::OrgList,
         dto::OrgInput,

@@ -2,7 +2,7 @@
 //! and dissolve.
 
 use super::dto::{
-    Org, OrgCreate, OrgDissolve, OrgInput, OrgList, OrgMove, OrgWithChildren, OrgsQuery,
+    Org, OrgChild, OrgCreate, OrgDissolve, OrgInput, OrgList, OrgMove, OrgWithChildren, OrgsQuery,
     SearchQuery,
 };
 use super::{ApiId, ApiJson, ApiQuery, ApiUser, created};
@@ -69,7 +69,7 @@ pub(super) async fn list(
         pages: ((c.total + orgs::CHILDREN_PER_PAGE - 1) / orgs::CHILDREN_PER_PAGE).max(1),
         page: c.page,
         children_total: c.total,
-        children: c.rows.into_iter().map(Org::from).collect(),
+        children: c.rows.into_iter().map(OrgChild::from).collect(),
     }))
 }
 
