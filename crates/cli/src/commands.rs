@@ -77,6 +77,11 @@ pub(crate) fn redact(url: &str) -> String {
 }
 
 async fn serve(svc: Services, args: &ServeArgs) -> Result<ExitCode> {
+    // Install the built-in policy profile on a database that has none yet,
+    // before the first request needs it.
+    dangjian_service::policy::active(&svc)
+        .await
+        .map_err(|e| anyhow::anyhow!(service_message(&e)))?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("无法监听 {}", args.listen))?;

@@ -101,6 +101,9 @@ pub async fn build(svc: &Services, password: &str) -> ServiceResult<Fixture> {
             users::bootstrap(svc, &username, role.label(), role, org, password).await?;
         }
     }
+    // The default policy profile, installed up front as a server start does,
+    // so no later write transaction has to install it on the side.
+    crate::policy::active(svc).await?;
     Ok(Fixture {
         root,
         town_a,
