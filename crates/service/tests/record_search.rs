@@ -46,19 +46,29 @@ async fn records_are_found_by_two_character_words_within_the_users_scope() {
             .id;
 
         // 党课 inside a longer sentence, with the organization and type named.
-        let r = records::search(&t.svc, &sec, "党课", None, 1).await.unwrap();
+        let r = records::search(&t.svc, &sec, "党课", None, 1)
+            .await
+            .unwrap();
         assert_eq!(ids(&r), vec![lecture], "{}", t.engine);
         let h = &r.hits[0];
         assert_eq!(h.org_name, "中共甲村支部委员会");
         assert_eq!(h.type_label, "党课");
-        assert!(h.topics_html.contains("<mark>党课</mark>"), "{}", h.topics_html);
+        assert!(
+            h.topics_html.contains("<mark>党课</mark>"),
+            "{}",
+            h.topics_html
+        );
         assert_eq!((r.total, r.page, r.relaxed), (1, 1, false));
 
         // 整改 is in B1's minutes: the county sees it, A1's secretary does not.
-        let r = records::search(&t.svc, &county, "整改", None, 1).await.unwrap();
+        let r = records::search(&t.svc, &county, "整改", None, 1)
+            .await
+            .unwrap();
         assert_eq!(ids(&r), vec![fixes]);
         assert!(r.hits[0].minutes_html.contains("<mark>整改</mark>"));
-        let r = records::search(&t.svc, &sec, "整改", None, 1).await.unwrap();
+        let r = records::search(&t.svc, &sec, "整改", None, 1)
+            .await
+            .unwrap();
         assert!(r.hits.is_empty() && r.total == 0, "{:?}", r.hits);
         // Narrowing to town B from the county; town B from A1: refused.
         let r = records::search(&t.svc, &county, "整改 党课", Some(t.fx.town_b), 1)
@@ -112,7 +122,9 @@ async fn edits_and_deletions_are_reflected_and_a_lost_index_is_rebuilt() {
         .unwrap()
         .id;
         assert_eq!(
-            ids(&records::search(&t.svc, &sec, "谈心", None, 1).await.unwrap()),
+            ids(&records::search(&t.svc, &sec, "谈心", None, 1)
+                .await
+                .unwrap()),
             vec![id]
         );
         let edited = RecordForm {
@@ -130,7 +142,9 @@ async fn edits_and_deletions_are_reflected_and_a_lost_index_is_rebuilt() {
             t.engine
         );
         assert_eq!(
-            ids(&records::search(&t.svc, &sec, "整改", None, 1).await.unwrap()),
+            ids(&records::search(&t.svc, &sec, "整改", None, 1)
+                .await
+                .unwrap()),
             vec![id]
         );
 
@@ -139,11 +153,15 @@ async fn edits_and_deletions_are_reflected_and_a_lost_index_is_rebuilt() {
         assert!(records::index_is_stale(&t.svc).await.unwrap());
         assert_eq!(records::rebuild_index(&t.svc).await.unwrap(), 2);
         assert_eq!(
-            ids(&records::search(&t.svc, &sec, "整改", None, 1).await.unwrap()),
+            ids(&records::search(&t.svc, &sec, "整改", None, 1)
+                .await
+                .unwrap()),
             vec![id]
         );
         assert_eq!(
-            ids(&records::search(&t.svc, &sec, "党费", None, 1).await.unwrap()),
+            ids(&records::search(&t.svc, &sec, "党费", None, 1)
+                .await
+                .unwrap()),
             vec![other]
         );
 

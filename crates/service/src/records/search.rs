@@ -18,6 +18,7 @@ use dangjian_store::org as odb;
 use dangjian_store::record::{self as db, RecordTextRow};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::time::Duration;
 
 /// Hits on one page of search results.
@@ -110,7 +111,10 @@ pub(super) async fn sync_record(svc: &Services, id: i64) {
             tracing::warn!(record = id, error = %e, "search index update panicked");
         }
         Err(_) => {
-            tracing::info!(record = id, "search index busy (rebuilding); the update follows");
+            tracing::info!(
+                record = id,
+                "search index busy (rebuilding); the update follows"
+            );
         }
     }
 }
@@ -183,7 +187,10 @@ pub async fn search(
     let mut conn = svc.store.read().await?;
     let org = odb::get_org(&mut conn, org_id.unwrap_or(actor.org_id.0)).await?;
     actor.require_scope(&org.path)?;
-    let page = page.clamp(1, 1 + i64::try_from(dangjian_search::MAX_OFFSET).unwrap_or(0) / SEARCH_PER_PAGE);
+    let page = page.clamp(
+        1,
+        1 + i64::try_from(dangjian_search::MAX_OFFSET).unwrap_or(0) / SEARCH_PER_PAGE,
+    );
     let offset = usize::try_from((page - 1) * SEARCH_PER_PAGE).unwrap_or(0);
     let (index, q, scope) = (svc.search.clone(), query.to_owned(), org.path.clone());
     let found = tokio::task::spawn_blocking(move || {
@@ -203,13 +210,13 @@ pub async fn search(
     let mut orgs: HashMap<i64, Option<String>> = HashMap::new();
     let mut hits = Vec::with_capacity(found.hits.len());
     for h in found.hits {
-        if !orgs.contains_key(&h.org_id) {
+        if let Entry::Vacant(slot) = orgs.entry(h.org_id) {
             let name = match odb::get_org(&mut conn, h.org_id).await {
                 Ok(o) if o.path.starts_with(&org.path) => Some(o.name),
                 Ok(_) | Err(DbError::NotFound) => None,
                 Err(e) => return Err(e.into()),
             };
-            orgs.insert(h.org_id, name);
+            slot.insert(name);
         }
         let Some(Some(org_name)) = orgs.get(&h.org_id).cloned() else {
             continue;
