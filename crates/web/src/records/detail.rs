@@ -37,6 +37,11 @@ impl DetailPage {
         super::status_label(&self.d.record.status)
     }
 
+    /// A stored timestamp in Asia/Shanghai.
+    fn time(stored: &str) -> String {
+        dangjian_service::clock::display_ts(stored)
+    }
+
     fn is_image(ct: &str) -> bool {
         ct.starts_with("image/")
     }
