@@ -69,7 +69,7 @@ async fn open(cli: &Cli) -> Result<Services> {
 
 /// The full-text index's folder: `--search-dir`, else `search/` beside the
 /// SQLite file, else `data/search`.
-fn search_dir(cli: &Cli) -> std::path::PathBuf {
+pub(crate) fn search_dir(cli: &Cli) -> std::path::PathBuf {
     if let Some(d) = &cli.search_dir {
         return d.clone();
     }

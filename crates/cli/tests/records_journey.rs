@@ -157,11 +157,6 @@ async fn a_branch_secretary_records_a_committee_meeting_with_a_photo_on_a_phone(
     b.fill("#place", "村党群服务中心二楼会议室").await;
     b.fill("#host", "支部书记").await;
     b.fill("#topics", TOPICS).await;
-    b.fill(
-        "#minutes",
-        "一、通报上月工作；二、讨论确定两名发展对象；三、部署党费收缴。",
-    )
-    .await;
     let members = b.texts("ul.sign-in li label").await;
     assert!(members.len() >= 2, "a sign-in list: {members:?}");
     let absent = members[0].trim().to_owned();
@@ -169,9 +164,31 @@ async fn a_branch_secretary_records_a_committee_meeting_with_a_photo_on_a_phone(
     b.fill("ul.sign-in li:first-child input.reason", "外出务工")
         .await;
     b.choose_file("#attachments", &photo).await;
+
+    // Saved without minutes: the form comes back with the message next to
+    // the field, the sign-in list as ticked, and asks for the photo again.
+    b.click("form.record-form button.primary").await;
+    let error = b.wait_for_text("#minutes-error", "会议记录").await;
+    assert!(error.contains("须填写会议记录"), "{error}");
+    assert!(b.text("div.notice").await.contains("重新选择"));
+    assert_eq!(
+        b.eval("return document.querySelector('ul.sign-in li:first-child input.present').checked;")
+            .await
+            .as_bool(),
+        Some(false)
+    );
+    b.eval("document.querySelector('#minutes').scrollIntoView({block: 'center'}); return null;")
+        .await;
+    b.screenshot("records-02-errors").await;
+    b.fill(
+        "#minutes",
+        "一、通报上月工作；二、讨论确定两名发展对象；三、部署党费收缴。",
+    )
+    .await;
+    b.choose_file("#attachments", &photo).await;
     b.eval("document.querySelector('#attendance').scrollIntoView(); return null;")
         .await;
-    b.screenshot("records-02-attendance").await;
+    b.screenshot("records-03-attendance").await;
 
     b.click("form.record-form button.primary").await;
     let notice = b.wait_for_text("#notice", "已保存").await;
@@ -187,7 +204,7 @@ async fn a_branch_secretary_records_a_committee_meeting_with_a_photo_on_a_phone(
             .any(|r| r.contains(&absent) && r.contains("缺席") && r.contains("外出务工")),
         "{absent} absent with the reason: {rows:?}"
     );
-    b.screenshot("records-03-detail").await;
+    b.screenshot("records-04-detail").await;
     // The thumbnail loads lazily: bring it into view, then wait for it.
     b.wait_for("img.thumb").await;
     b.eval("document.querySelector('img.thumb').scrollIntoView(); return null;")
@@ -206,7 +223,7 @@ async fn a_branch_secretary_records_a_committee_meeting_with_a_photo_on_a_phone(
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(loaded.as_i64(), Some(320), "the photo is shown");
-    b.screenshot("records-04-photo").await;
+    b.screenshot("records-05-photo").await;
 
     // The branch's list has it at the top; the search finds it.
     b.goto(&format!("{base}/records?org={org}")).await;
@@ -215,7 +232,7 @@ async fn a_branch_secretary_records_a_committee_meeting_with_a_photo_on_a_phone(
         first.contains(&today) && first.contains("支部委员会"),
         "newest first: {first}"
     );
-    b.screenshot("records-05-list").await;
+    b.screenshot("records-06-list").await;
     b.goto(&format!("{base}/records/search?org={org}&q=党费收缴"))
         .await;
     let hit = b.text("ol.hits li").await;
@@ -224,7 +241,7 @@ async fn a_branch_secretary_records_a_committee_meeting_with_a_photo_on_a_phone(
         b.exists("ol.hits li mark").await,
         "the words are highlighted"
     );
-    b.screenshot("records-06-search").await;
+    b.screenshot("records-07-search").await;
 
     // The compliance page (组织生活 → 完成情况) counts this month as met,
     // with one more meeting than before.
@@ -234,7 +251,7 @@ async fn a_branch_secretary_records_a_committee_meeting_with_a_photo_on_a_phone(
             .expect("the compliance page is still there");
         assert!(after.contains("已完成"), "this month's 支部委员会: {after}");
         assert_ne!(after, before, "the new meeting is counted");
-        b.screenshot("records-07-compliance").await;
+        b.screenshot("records-08-compliance").await;
     }
     b.close().await;
     drop(server);

@@ -45,8 +45,8 @@ pub(super) struct FormPage {
     cancel: String,
     org: OrgRow,
     type_opts: Vec<Opt>,
-    /// Labels of the types whose minutes are required, for the hint.
-    minutes_types: String,
+    /// Which types need minutes, in words.
+    minutes_hint: String,
     minutes_required: bool,
     marks: Vec<MarkBox>,
     members: Vec<MemberLine>,
@@ -91,13 +91,24 @@ fn form_page(
         label: t.label.clone(),
         selected: t.code == form.record_type,
     }));
-    let minutes_types = opts
-        .record_types
-        .iter()
-        .filter(|t| t.minutes_required)
-        .map(|t| t.label.as_str())
-        .collect::<Vec<_>>()
-        .join("、");
+    // The hint names the shorter list: the types that need minutes, or
+    // (usually) the few that do not.
+    let (needed, optional): (Vec<&str>, Vec<&str>) = {
+        let (a, b): (Vec<_>, Vec<_>) = opts.record_types.iter().partition(|t| t.minutes_required);
+        (
+            a.iter().map(|t| t.label.as_str()).collect(),
+            b.iter().map(|t| t.label.as_str()).collect(),
+        )
+    };
+    let minutes_hint = if needed.is_empty() {
+        "可简要记录讨论和决定的事项".to_owned()
+    } else if optional.is_empty() {
+        "各类活动均须填写会议记录".to_owned()
+    } else if needed.len() <= optional.len() {
+        format!("{}须填写会议记录", needed.join("、"))
+    } else {
+        format!("除{}外，各类活动均须填写会议记录", optional.join("、"))
+    };
     let minutes_required = opts
         .record_types
         .iter()
@@ -143,7 +154,7 @@ fn form_page(
         cancel: frame.cancel,
         org: opts.org,
         type_opts,
-        minutes_types,
+        minutes_hint,
         minutes_required,
         marks,
         members,

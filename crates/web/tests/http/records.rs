@@ -333,6 +333,14 @@ async fn create_with_photo(app: &TestApp) {
         .text()
         .await
         .unwrap();
+    // The organization's page links to its records.
+    let org_page = s
+        .get(&format!("/orgs/{}", app.fx.branch_a1))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(org_page.contains(&format!("href=\"/records?org={}\"", app.fx.branch_a1)));
     // Everyone is pre-checked present, with a reason box each.
     assert_eq!(page.matches("name=\"present\"").count(), 3, "{page}");
     assert_eq!(page.matches(" checked>").count(), 3);
