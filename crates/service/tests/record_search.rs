@@ -85,9 +85,27 @@ async fn records_are_found_by_two_character_words_within_the_users_scope() {
             records::search(&t.svc, &sys, "党课", None, 1).await,
             Err(ServiceError::Forbidden(_))
         ));
+        // A1 moves under town B: its 党课 is found there, and no longer by
+        // town A's administrator.
+        dangjian_service::orgs::move_org(&t.svc, &county, t.fx.branch_a1, t.fx.town_b)
+            .await
+            .unwrap();
+        let r = records::search(&t.svc, &county, "党课", Some(t.fx.town_b), 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            ids(&r),
+            vec![lecture],
+            "{}: scope follows the move",
+            t.engine
+        );
+        let r = records::search(&t.svc, &town, "党课", None, 1)
+            .await
+            .unwrap();
+        assert!(r.hits.is_empty(), "{:?}", r.hits);
         // An empty query is a field error.
         assert_eq!(
-            invalid(records::search(&t.svc, &sec, "  ", None, 1).await)[0].0,
+            invalid(records::search(&t.svc, &county, "  ", None, 1).await)[0].0,
             "q"
         );
         t.finish().await;

@@ -620,3 +620,24 @@ pub async fn count_all(conn: &mut AnyConnection) -> DbResult<i64> {
         .fetch_one(&mut *conn)
         .await?)
 }
+
+/// Up to `limit` records of a subtree (`path` up to `upper`, see
+/// `org::upper_of`) with an id above `after_id`, in id order.
+pub async fn subtree_texts_after(
+    conn: &mut AnyConnection,
+    path: &str,
+    upper: &str,
+    after_id: i64,
+    limit: i64,
+) -> DbResult<Vec<RecordTextRow>> {
+    Ok(sqlx::query_as::<_, RecordTextRow>(
+        "SELECT id, org_id, org_path, record_type, held_on, topics, minutes FROM records \
+         WHERE org_path >= $1 AND org_path < $2 AND id > $3 ORDER BY id LIMIT $4",
+    )
+    .bind(path)
+    .bind(upper)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?)
+}

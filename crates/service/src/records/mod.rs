@@ -16,7 +16,8 @@ pub use files::{
 };
 pub use form::{AttendanceForm, RecordForm, quorum_notice};
 pub use search::{
-    SEARCH_PER_PAGE, SearchHit, SearchResults, index_is_stale, rebuild_index, search,
+    SEARCH_PER_PAGE, SearchHit, SearchResults, index_is_stale, rebuild_index, reindex_subtree,
+    search,
 };
 
 use crate::actor::Actor;

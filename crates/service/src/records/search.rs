@@ -119,6 +119,46 @@ pub(super) async fn sync_record(svc: &Services, id: i64) {
     }
 }
 
+/// Re-indexes the records of the subtree at `path` after its organizations
+/// moved (their paths changed in the database). Never fails: a problem is
+/// logged and left for the next rebuild.
+pub async fn reindex_subtree(svc: &Services, path: &str) {
+    let upper = odb::upper_of(path);
+    let mut after = 0;
+    loop {
+        let rows = match svc.store.read().await {
+            Ok(mut conn) => {
+                db::subtree_texts_after(&mut conn, path, &upper, after, REBUILD_BATCH).await
+            }
+            Err(e) => Err(e),
+        };
+        let rows = match rows {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(path, error = %e, "search index not updated after a move");
+                return;
+            }
+        };
+        let Some(last) = rows.last() else {
+            return;
+        };
+        after = last.id;
+        let index = svc.search.clone();
+        let docs: Vec<RecordDoc> = rows.into_iter().map(doc_of).collect();
+        match tokio::task::spawn_blocking(move || index.upsert(&docs)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(path, error = %e, "search index not updated after a move; a rebuild repairs it");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(path, error = %e, "search index update panicked");
+                return;
+            }
+        }
+    }
+}
+
 /// Whether the index should be rebuilt: it was just created, or it does not
 /// hold as many records as the database.
 pub async fn index_is_stale(svc: &Services) -> ServiceResult<bool> {
