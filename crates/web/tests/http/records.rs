@@ -641,3 +641,115 @@ async fn search_page(app: &TestApp) {
         .await;
     assert_eq!(page.status(), 403, "town B is outside town A's scope");
 }
+
+#[tokio::test]
+async fn the_api_records_a_meeting_and_reads_it_back() {
+    api_round_trip(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn the_api_records_a_meeting_and_reads_it_back_on_postgres() {
+    if let Some(app) = TestApp::spawn_pg().await {
+        api_round_trip(&app).await;
+    }
+}
+
+async fn api_round_trip(app: &TestApp) {
+    let token = app.api_token("branch_secretary_branch").await.unwrap();
+    let sec = TestApp::actor(&app.svc, "branch_secretary_branch").await;
+    let members = records::form_options(&app.svc, &sec, app.fx.branch_a1)
+        .await
+        .unwrap()
+        .members;
+    let c = reqwest::Client::new();
+    let body = serde_json::json!({
+        "org_id": app.fx.branch_a1,
+        "record_type": "branch_general_meeting",
+        "held_on": app.svc.clock.today().to_string(),
+        "place": "村部",
+        "host": "张书记",
+        "topics": "专题学习整改方案",
+        "minutes": "逐条研究整改措施。",
+        "attendance": [
+            {"member_id": members[0].id, "present": true},
+            {"member_id": members[1].id, "present": false, "absent_reason": "生病"},
+        ],
+    });
+    let r = c
+        .post(format!("{}/api/v1/records", app.addr))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let created: serde_json::Value = r.json().await.unwrap();
+    // 1 of 3 voting members: saved, but not counted.
+    assert_eq!(created["valid"], false, "{created}");
+    assert!(created["notice"].as_str().unwrap().contains("未超过半数"));
+    let got: serde_json::Value = c
+        .get(format!("{}{location}", app.addr))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["type_label"], "支部党员大会");
+    assert_eq!(
+        (
+            got["expected_count"].as_i64(),
+            got["present_count"].as_i64()
+        ),
+        (Some(3), Some(1))
+    );
+    let absent = got["attendance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["member_id"] == members[1].id)
+        .unwrap();
+    assert_eq!(absent["absent_reason"], "生病");
+    let list: serde_json::Value = c
+        .get(format!(
+            "{}/api/v1/records?type=branch_general_meeting",
+            app.addr
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1, "{list}");
+    let found: serde_json::Value = c
+        .get(format!("{}/api/v1/records/search", app.addr))
+        .query(&[("q", "整改")])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["total"], 1, "{found}");
+    assert!(
+        found["items"][0]["topics_html"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>整改</mark>")
+    );
+    // An empty query is refused with the field named.
+    let r = c
+        .get(format!("{}/api/v1/records/search?q=", app.addr))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["fields"][0]["field"], "q");
+}
