@@ -25,9 +25,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         _ => None,
     };
-    let svc = open(&cli).await?;
+    let mut svc = open(&cli).await?;
+    if matches!(cli.command, Command::Serve(_) | Command::Demo(_)) {
+        let dir = search_dir(&cli);
+        svc.search = dangjian_search::SearchIndex::open(&dir)
+            .with_context(|| format!("无法打开全文索引目录 {}", dir.display()))?;
+    }
     match cli.command {
-        Command::Serve(args) => serve(svc, &args).await,
+        Command::Serve(args) => serve(svc, &args, false).await,
         Command::Demo(args) => demo(svc, &args).await,
         Command::Init(args) => init(&svc, &args).await,
         Command::Audit {
@@ -62,6 +67,45 @@ async fn open(cli: &Cli) -> Result<Services> {
     Ok(Services::new(store, crypto))
 }
 
+/// The full-text index's folder: `--search-dir`, else `search/` beside the
+/// SQLite file, else `data/search`.
+pub(crate) fn search_dir(cli: &Cli) -> std::path::PathBuf {
+    if let Some(d) = &cli.search_dir {
+        return d.clone();
+    }
+    match sqlite_file(&cli.database) {
+        Some(file) => file
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map_or_else(|| "search".into(), |d| d.join("search")),
+        None => std::path::PathBuf::from("data").join("search"),
+    }
+}
+
+/// Rebuilds the full-text index in the background when it is new or does
+/// not match the records table; pages are served meanwhile (searches see
+/// the old index until the rebuild commits).
+fn rebuild_index_if_stale(svc: &Services) {
+    let svc = svc.clone();
+    tokio::spawn(async move {
+        match dangjian_service::records::index_is_stale(&svc).await {
+            Ok(false) => {}
+            Ok(true) => {
+                let started = std::time::Instant::now();
+                match dangjian_service::records::rebuild_index(&svc).await {
+                    Ok(n) => tracing::info!(
+                        records = n,
+                        seconds = started.elapsed().as_secs_f64(),
+                        "full-text index rebuilt"
+                    ),
+                    Err(e) => tracing::error!(error = %e, "full-text index rebuild failed"),
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot check the full-text index"),
+        }
+    });
+}
+
 /// Hides a password in a database URL for messages.
 pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -76,7 +120,9 @@ pub(crate) fn redact(url: &str) -> String {
     }
 }
 
-async fn serve(svc: Services, args: &ServeArgs) -> Result<ExitCode> {
+/// Serves the application; `index_fresh` when the full-text index was just
+/// built (else it is checked and rebuilt in the background when stale).
+async fn serve(svc: Services, args: &ServeArgs, index_fresh: bool) -> Result<ExitCode> {
     // Install the built-in policy profile on a database that has none yet,
     // before the first request needs it.
     dangjian_service::policy::active(&svc)
@@ -86,6 +132,9 @@ async fn serve(svc: Services, args: &ServeArgs) -> Result<ExitCode> {
         .await
         .with_context(|| format!("无法监听 {}", args.listen))?;
     let addr = listener.local_addr()?;
+    if !index_fresh {
+        rebuild_index_if_stale(&svc);
+    }
     println!("党建工作平台已启动：http://{addr}/");
     let app = dangjian_web::app(dangjian_web::AppState::new(svc.clone()));
     axum::serve(listener, app)
@@ -98,7 +147,8 @@ async fn serve(svc: Services, args: &ServeArgs) -> Result<ExitCode> {
 }
 
 async fn demo(svc: Services, args: &DemoArgs) -> Result<ExitCode> {
-    if dangjian_service::demo::is_empty(&svc).await? {
+    let loaded = dangjian_service::demo::is_empty(&svc).await?;
+    if loaded {
         let started = std::time::Instant::now();
         let county = generate(&DemoOptions {
             seed: args.seed,
@@ -135,13 +185,21 @@ async fn demo(svc: Services, args: &DemoArgs) -> Result<ExitCode> {
         for a in &summary.accounts {
             println!("  {:<18} {:<10} {}", a.username, a.role.label(), a.org_name);
         }
+        let started = std::time::Instant::now();
+        let indexed = dangjian_service::records::rebuild_index(&svc)
+            .await
+            .map_err(|e| anyhow::anyhow!(service_message(&e)))?;
+        println!(
+            "已建立组织生活记录全文索引：{indexed} 条，用时 {:.1} 秒",
+            started.elapsed().as_secs_f64()
+        );
     } else {
         println!("数据库已有数据，跳过生成演示数据，直接启动。");
     }
     if args.no_serve {
         return Ok(ExitCode::SUCCESS);
     }
-    serve(svc, &args.serve).await
+    serve(svc, &args.serve, loaded).await
 }
 
 async fn init(svc: &Services, args: &InitArgs) -> Result<ExitCode> {

@@ -57,6 +57,11 @@ pub async fn restore(cli: &Cli, args: &RestoreArgs) -> Result<ExitCode> {
     if let Some(previous) = &restored.previous {
         println!("原数据库已保留为 {}", previous.display());
     }
+    // The records' full-text index described the replaced database.
+    let index = crate::commands::search_dir(cli);
+    dangjian_search::SearchIndex::discard(&index)
+        .with_context(|| format!("无法清除全文索引 {}", index.display()))?;
+    println!("组织生活记录全文索引将在下次启动时按恢复的数据重建。");
     Ok(ExitCode::SUCCESS)
 }
 

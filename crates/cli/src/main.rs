@@ -31,6 +31,12 @@ pub struct Cli {
     )]
     pub key_file: PathBuf,
 
+    /// Folder of the full-text index of the records (`serve` and `demo`;
+    /// default: `search/` beside the SQLite file, `data/search` with
+    /// PostgreSQL). It is rebuilt from the database when missing or stale.
+    #[arg(long, global = true, env = "DANGJIAN_SEARCH_DIR")]
+    pub search_dir: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }

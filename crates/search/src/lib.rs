@@ -269,6 +269,18 @@ impl SearchIndex {
         Self::with_index(index, fields, true)
     }
 
+    /// Removes the index files from `dir` (other files are left alone), so
+    /// the next [`open`](Self::open) starts an empty index to rebuild: for a
+    /// database restored from a backup, whose records the index no longer
+    /// matches. A missing `dir` is fine. Not while a process has it open.
+    pub fn discard(dir: &Path) -> Result<(), SearchError> {
+        match fs::metadata(dir) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+            Ok(_) => Ok(remove_index_files(dir)?),
+        }
+    }
+
     /// A new index in memory, for tests.
     pub fn in_memory() -> Result<Self, SearchError> {
         let (schema, fields) = schema();

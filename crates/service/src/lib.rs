@@ -27,20 +27,28 @@ pub use crypto::Crypto;
 pub use dangjian_store::{self as store, Engine, Store};
 pub use error::{ServiceError, ServiceResult};
 
-/// Everything a use case needs: the store, the keys and the clock.
+/// Everything a use case needs: the store, the keys, the clock and the
+/// full-text index of the records.
 #[derive(Clone)]
 pub struct Services {
     pub store: Store,
     pub crypto: Crypto,
     pub clock: Clock,
+    /// Chinese full-text search over the records' topics and minutes. In
+    /// memory unless the binary opens one on disk (`serve`, `demo`); kept in
+    /// step by the record use cases, rebuilt by `records::rebuild_index`.
+    pub search: dangjian_search::SearchIndex,
 }
 
 impl Services {
+    /// Services with an empty in-memory search index.
     pub fn new(store: Store, crypto: Crypto) -> Self {
         Self {
             store,
             crypto,
             clock: Clock::System,
+            search: dangjian_search::SearchIndex::in_memory()
+                .expect("an in-memory index needs no I/O"),
         }
     }
 }

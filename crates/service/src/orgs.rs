@@ -373,6 +373,8 @@ pub async fn move_org(
     let moved = db::get_org(tx.conn(), id).await?;
     audit::by(tx.conn(), svc, actor, "org.move", &format!("org:{id}"), &moved.path, &json!({"before": {"parent": old_parent, "path": org.path}, "after": {"parent": parent.id, "path": moved.path}, "subtree_orgs": org.sub_orgs + 1})).await?;
     tx.commit().await?;
+    // The subtree's records carry the new path: search scopes follow.
+    crate::records::reindex_subtree(svc, &moved.path).await;
     Ok(moved)
 }
 

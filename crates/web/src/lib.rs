@@ -14,6 +14,7 @@ pub mod import;
 pub mod layout;
 pub mod members;
 pub mod orgs;
+pub mod records;
 pub mod tokens;
 pub mod users;
 
@@ -61,13 +62,16 @@ pub fn app(state: AppState) -> Router {
         .merge(tokens::router())
         .merge(audit_pages::router())
         .merge(assets::router())
+        .merge(records::router())
         .nest("/api/v1", api::router())
         .fallback(error::not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY));
     Router::new()
         .merge(import::router().layer(RequestBodyLimitLayer::new(import::MAX_UPLOAD_BODY)))
+        .merge(records::upload_router().layer(RequestBodyLimitLayer::new(records::MAX_UPLOAD_BODY)))
         .merge(small)
-        .layer(SetResponseHeaderLayer::overriding(
+        // A handler may set a stricter policy (served attachments do).
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(csp),
         ))

@@ -9,11 +9,16 @@
 
 mod files;
 mod form;
+mod search;
 
 pub use files::{
     FileKind, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, Upload, clean_name, content_disposition,
 };
 pub use form::{AttendanceForm, RecordForm, quorum_notice};
+pub use search::{
+    SEARCH_PER_PAGE, SearchHit, SearchResults, index_is_stale, rebuild_index, reindex_subtree,
+    search,
+};
 
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
@@ -257,6 +262,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
+    search::sync_record(svc, id).await;
     Ok(saved(id, &p.fields))
 }
 
@@ -294,6 +300,7 @@ pub async fn update(
         "after": summary(&p.fields),
     })).await?;
     tx.commit().await?;
+    search::sync_record(svc, id).await;
     Ok(saved(id, &p.fields))
 }
 
@@ -340,6 +347,7 @@ pub async fn delete(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<()>
         "before": {"org": r.org_id, "type": r.record_type, "held_on": r.held_on, "topics": r.topics, "status": r.status}
     })).await?;
     tx.commit().await?;
+    search::sync_record(svc, id).await;
     Ok(())
 }
 

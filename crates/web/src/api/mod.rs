@@ -12,6 +12,7 @@ pub mod dto;
 mod members;
 mod openapi;
 mod orgs;
+mod records;
 #[cfg(test)]
 mod smoke;
 
@@ -39,6 +40,9 @@ pub fn router() -> Router<AppState> {
         .route("/members", get(members::list).post(members::create))
         .route("/members/{id}", get(members::get).put(members::update))
         .route("/members/{id}/transfer", post(members::transfer))
+        .route("/records", get(records::list).post(records::create))
+        .route("/records/search", get(records::search))
+        .route("/records/{id}", get(records::get))
         .method_not_allowed_fallback(method_not_allowed)
 }
 

@@ -3,7 +3,7 @@
 //! without a token at `GET /api/v1/openapi.json`.
 
 use super::dto;
-use super::{members, orgs};
+use super::{members, orgs, records};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::LazyLock;
@@ -38,6 +38,10 @@ const BEARER: &str = "bearer";
         members::create,
         members::update,
         members::transfer,
+        records::list,
+        records::get,
+        records::create,
+        records::search,
     ),
     components(schemas(
         dto::Org,
@@ -59,12 +63,24 @@ const BEARER: &str = "bearer";
         dto::Error,
         dto::ErrorBody,
         dto::ErrorField,
+        records::RecordListItem,
+        records::RecordPageDto,
+        records::RecordMark,
+        records::AttendanceLine,
+        records::RecordAttachment,
+        records::RecordDetailDto,
+        records::RecordCreated,
+        records::RecordHit,
+        records::RecordSearchPage,
+        records::AttendanceInput,
+        records::RecordInput,
     )),
     modifiers(&Security),
     security(("bearer" = [])),
     tags(
         (name = "orgs", description = "党组织"),
         (name = "members", description = "党员"),
+        (name = "records", description = "组织生活记录"),
         (name = "meta", description = "接口说明"),
     ),
 )]
@@ -192,6 +208,10 @@ mod tests {
             ("/members/{id}", "get"),
             ("/members/{id}", "put"),
             ("/members/{id}/transfer", "post"),
+            ("/records", "get"),
+            ("/records", "post"),
+            ("/records/{id}", "get"),
+            ("/records/search", "get"),
         ] {
             let op = &paths[path][method];
             assert!(op.is_object(), "{method} {path}");
@@ -209,7 +229,7 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), n, "operation ids are unique");
-        assert_eq!(n, 13);
+        assert_eq!(n, 17);
         let schemas = &doc["components"]["schemas"];
         for name in ["Org", "Member", "MemberListItem", "MemberPage", "Error"] {
             assert!(schemas[name].is_object(), "{name}");

@@ -6,4 +6,5 @@
 mod authz;
 mod data;
 mod pages;
+mod records;
 mod support;
