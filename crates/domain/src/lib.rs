@@ -13,5 +13,6 @@ pub mod org;
 pub mod policy;
 pub mod role;
 pub mod sheet;
+pub mod warnings;
 
 pub use error::FieldError;

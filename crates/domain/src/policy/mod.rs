@@ -1,6 +1,7 @@
 //! The policy profile (政策配置): the rules that differ by province, county
 //! and year — record types of organizational life, obligations (规定动作和
-//! 频次), committee term rules (届次) and organization-setting rules — read
+//! 频次), committee term rules (届次), organization-setting rules and the
+//! warning indicators of weak and lax organizations (预警指标) — read
 //! from TOML, validated, and refused with line-precise Chinese messages when
 //! wrong. The default profile for a Jiangxi county is `default.toml`, embedded
 //! in the binary and documented field by field there and in `docs/POLICY.md`.
@@ -11,9 +12,11 @@
 //! [`crate::obligations`]).
 
 mod error;
+mod indicators;
 mod parse;
 
 pub use error::ProfileError;
+pub use indicators::{Indicator, IndicatorKind, ThresholdRule, WarningLevels};
 
 use crate::obligations::PeriodKind;
 use crate::org::{OrgKind, Sector};
@@ -35,6 +38,8 @@ pub struct Profile {
     obligations: Vec<Obligation>,
     terms: TermRules,
     org_rules: OrgRules,
+    warning_levels: WarningLevels,
+    indicators: Vec<Indicator>,
     hash: String,
     #[serde(skip)]
     source: String,
@@ -180,6 +185,8 @@ impl Profile {
             obligations: parsed.obligations,
             terms: parsed.terms,
             org_rules: parsed.org_rules,
+            warning_levels: parsed.warning_levels,
+            indicators: parsed.indicators,
             hash: hex::encode(Sha256::digest(text.as_bytes())),
             source: text.to_owned(),
         })
@@ -250,6 +257,21 @@ impl Profile {
 
     pub fn org_rules(&self) -> &OrgRules {
         &self.org_rules
+    }
+
+    /// The warning indicators (预警指标), switched-off ones included, in
+    /// the order of the file.
+    pub fn indicators(&self) -> &[Indicator] {
+        &self.indicators
+    }
+
+    pub fn indicator(&self, kind: IndicatorKind) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.kind == kind)
+    }
+
+    /// The scores from which an organization is yellow, orange and red.
+    pub fn warning_levels(&self) -> &WarningLevels {
+        &self.warning_levels
     }
 }
 
