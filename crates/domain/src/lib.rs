@@ -14,5 +14,6 @@ pub mod policy;
 pub mod role;
 pub mod sheet;
 pub mod warnings;
+pub mod work;
 
 pub use error::FieldError;
