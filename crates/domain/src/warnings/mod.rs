@@ -13,7 +13,7 @@ mod facts;
 mod summary;
 
 pub use facts::{Last, OrgWarningFacts, TermFact};
-pub use summary::{LevelCounts, ranked, summary_by};
+pub use summary::{LevelChange, LevelCounts, changes, ranked, summary_by};
 
 use crate::ids::OrgId;
 use crate::policy::{Indicator, IndicatorKind, Profile};

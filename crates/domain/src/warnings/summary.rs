@@ -80,3 +80,42 @@ pub fn summary_by<K: Ord>(
     }
     out
 }
+
+/// How one organization's level moved between two runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LevelChange {
+    pub org: OrgId,
+    /// `None`: the organization was not in the earlier run.
+    pub before: Option<Level>,
+    pub after: Level,
+}
+
+impl LevelChange {
+    /// 预警升级 (worse), 预警降级 (better) or 新增 (not in the earlier run).
+    pub fn label(&self) -> &'static str {
+        match self.before {
+            None => "新增",
+            Some(b) if self.after > b => "预警升级",
+            Some(_) => "预警降级",
+        }
+    }
+}
+
+/// The organizations of `current` whose level differs from `previous` (or
+/// that `previous` did not have), in `current`'s order: the trend between two
+/// snapshots. Linear in the two runs.
+pub fn changes(previous: &[OrgWarning], current: &[OrgWarning]) -> Vec<LevelChange> {
+    let before: std::collections::HashMap<OrgId, Level> =
+        previous.iter().map(|w| (w.org, w.level)).collect();
+    current
+        .iter()
+        .filter_map(|w| {
+            let b = before.get(&w.org).copied();
+            (b != Some(w.level)).then_some(LevelChange {
+                org: w.org,
+                before: b,
+                after: w.level,
+            })
+        })
+        .collect()
+}

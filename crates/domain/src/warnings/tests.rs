@@ -492,3 +492,42 @@ fn warnings_timing() {
     println!("200,000 organizations in {took:?}: {:?}", counts[&()]);
     assert!(took < std::time::Duration::from_secs(1), "{took:?}");
 }
+
+#[test]
+fn changes_between_two_runs() {
+    let p = Profile::default_profile();
+    let mut worse = healthy(1);
+    worse.secretary_vacant_since = Some(days_ago(120));
+    let last_year = evaluate(p, &[healthy(1), healthy(2)], date(2025, 11, 29));
+    let this_year = evaluate(p, &[worse, healthy(2), healthy(3)], TODAY);
+    let c = changes(&last_year.results, &this_year.results);
+    assert_eq!(c.len(), 2);
+    assert_eq!(
+        (c[0].org, c[0].before, c[0].after),
+        (OrgId(1), Some(Level::Green), Level::Orange)
+    );
+    assert_eq!(c[0].label(), "预警升级");
+    assert_eq!((c[1].org, c[1].before), (OrgId(3), None));
+    assert_eq!(c[1].label(), "新增");
+    assert!(changes(&this_year.results, &this_year.results).is_empty());
+}
+
+#[test]
+fn a_run_serializes_for_its_snapshot() {
+    let mut f = healthy(7);
+    f.petitions = Some(8);
+    let run = evaluate(Profile::default_profile(), &[f], TODAY);
+    // The crate has no JSON dependency; TOML shows the same serde shape.
+    let v = toml::Value::try_from(&run).unwrap();
+    let s = |v: &toml::Value| v.as_str().unwrap().to_owned();
+    assert_eq!(s(&v["today"]), "2026-11-29");
+    assert_eq!(s(&v["profile_version"]), "jiangxi-county-2026.1");
+    let r = &v["results"][0];
+    assert_eq!(r["org"].as_integer(), Some(7));
+    assert_eq!(s(&r["level"]), "yellow");
+    let reason = &r["reasons"][0];
+    assert_eq!(s(&reason["indicator"]), "petitions_disputes");
+    assert_eq!(s(&reason["evidence"]), "village_affairs");
+    assert_eq!(s(&reason["detail"]), "本年度信访和矛盾纠纷8件（超过5件）");
+    assert!(r["no_data"].as_array().unwrap().is_empty());
+}
