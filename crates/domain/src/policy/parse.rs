@@ -11,6 +11,7 @@ use super::{Mark, Obligation, OrgRules, RecordType, TermRule, TermRules};
 use crate::error::text_field;
 use crate::obligations::PeriodKind;
 use crate::org::{OrgKind, Sector};
+use crate::work::EscalationRule;
 use serde::Deserialize;
 use std::collections::HashMap;
 use toml::Spanned;
@@ -30,6 +31,7 @@ struct RawProfile {
     warnings: Option<Spanned<indicators::RawWarnings>>,
     #[serde(default)]
     indicators: Vec<Spanned<indicators::RawIndicator>>,
+    work_items: Option<indicators::RawWorkItems>,
 }
 
 #[derive(Deserialize)]
@@ -116,6 +118,7 @@ pub(super) struct Parsed {
     pub org_rules: OrgRules,
     pub warning_levels: WarningLevels,
     pub indicators: Vec<Indicator>,
+    pub escalation: EscalationRule,
 }
 
 pub(super) fn parse(source: &str) -> Result<Parsed, Vec<ProfileError>> {
@@ -138,6 +141,7 @@ pub(super) fn parse(source: &str) -> Result<Parsed, Vec<ProfileError>> {
     let org_rules = c.org_rules(&raw.org_rules);
     let warning_levels = c.warning_levels(raw.warnings.as_ref(), &raw.indicators);
     let indicators = c.indicators(&raw.indicators);
+    let escalation = c.escalation_rule(raw.work_items.as_ref());
     if c.errors.is_empty() {
         Ok(Parsed {
             version,
@@ -149,6 +153,7 @@ pub(super) fn parse(source: &str) -> Result<Parsed, Vec<ProfileError>> {
             org_rules,
             warning_levels,
             indicators,
+            escalation,
         })
     } else {
         let mut errors = c.errors;

@@ -502,3 +502,26 @@ fn a_profile_without_warnings_still_parses() {
     assert_eq!(errs.len(), 1);
     assert!(errs[0].message.contains("[warnings]"));
 }
+
+#[test]
+fn the_escalation_rule_is_read_and_checked() {
+    use crate::work::EscalationRule;
+    assert_eq!(
+        Profile::default_profile().escalation_rule(),
+        EscalationRule::DEFAULT
+    );
+    let p = Profile::parse(&edited(
+        "escalate_after_days = 3",
+        "escalate_after_days = 0",
+    ))
+    .unwrap();
+    assert_eq!(p.escalation_rule().grace_days, 0);
+    let text = edited("escalate_further_days = 7", "escalate_further_days = 0");
+    let errs = errors(&text);
+    assert_eq!(errs.len(), 1);
+    assert_eq!(errs[0].line, line_of(&text, "escalate_further_days = 0"));
+    assert!(errs[0].message.contains("应在1到365之间"));
+    let cut = DEFAULT_PROFILE_TOML.find("\n[work_items]").unwrap();
+    let without = Profile::parse(&DEFAULT_PROFILE_TOML[..cut]).unwrap();
+    assert_eq!(without.escalation_rule(), EscalationRule::DEFAULT);
+}

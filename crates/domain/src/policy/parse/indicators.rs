@@ -1,8 +1,10 @@
-//! Checks of the `[warnings]` section and the `[[indicators]]` entries.
+//! Checks of the `[warnings]` section, the `[[indicators]]` entries and the
+//! `[work_items]` escalation rule.
 
 use super::{Checker, LABEL_MAX, Text};
 use crate::policy::indicators::{Indicator, IndicatorKind, WarningLevels};
 use crate::warnings::Level;
+use crate::work::EscalationRule;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -30,6 +32,13 @@ pub(super) struct RawIndicator {
     kinds: Vec<Text>,
     #[serde(default)]
     sectors: Vec<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWorkItems {
+    escalate_after_days: Spanned<i64>,
+    escalate_further_days: Spanned<i64>,
 }
 
 fn yes() -> bool {
@@ -85,6 +94,23 @@ impl Checker<'_> {
             );
         }
         levels
+    }
+
+    pub(super) fn escalation_rule(&mut self, raw: Option<&RawWorkItems>) -> EscalationRule {
+        raw.map_or(EscalationRule::DEFAULT, |w| EscalationRule {
+            grace_days: self.within(
+                &w.escalate_after_days,
+                "escalate_after_days（逾期多少天后升级至上级党组织）",
+                0,
+                365,
+            ),
+            further_days: self.within(
+                &w.escalate_further_days,
+                "escalate_further_days（再过多少天升级至再上一级党组织）",
+                1,
+                365,
+            ),
+        })
     }
 
     pub(super) fn indicators(&mut self, raw: &[Spanned<RawIndicator>]) -> Vec<Indicator> {
