@@ -13,5 +13,7 @@ pub mod org;
 pub mod policy;
 pub mod role;
 pub mod sheet;
+pub mod warnings;
+pub mod work;
 
 pub use error::FieldError;

@@ -1,8 +1,9 @@
 //! The policy profile (政策配置): the rules that differ by province, county
 //! and year — record types of organizational life, obligations (规定动作和
-//! 频次), committee term rules (届次) and organization-setting rules — read
-//! from TOML, validated, and refused with line-precise Chinese messages when
-//! wrong. The default profile for a Jiangxi county is `default.toml`, embedded
+//! 频次), committee term rules (届次), organization-setting rules, the
+//! warning indicators of weak and lax organizations (预警指标) and when an
+//! overdue work item escalates — read from TOML, validated, and refused with
+//! line-precise Chinese messages when wrong. The default profile for a Jiangxi county is `default.toml`, embedded
 //! in the binary and documented field by field there and in `docs/POLICY.md`.
 //!
 //! This module only parses and answers questions about a profile. It does not
@@ -11,12 +12,15 @@
 //! [`crate::obligations`]).
 
 mod error;
+mod indicators;
 mod parse;
 
 pub use error::ProfileError;
+pub use indicators::{Indicator, IndicatorKind, ThresholdRule, WarningLevels};
 
 use crate::obligations::PeriodKind;
 use crate::org::{OrgKind, Sector};
+use crate::work::EscalationRule;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
@@ -35,6 +39,9 @@ pub struct Profile {
     obligations: Vec<Obligation>,
     terms: TermRules,
     org_rules: OrgRules,
+    warning_levels: WarningLevels,
+    indicators: Vec<Indicator>,
+    escalation: EscalationRule,
     hash: String,
     #[serde(skip)]
     source: String,
@@ -180,6 +187,9 @@ impl Profile {
             obligations: parsed.obligations,
             terms: parsed.terms,
             org_rules: parsed.org_rules,
+            warning_levels: parsed.warning_levels,
+            indicators: parsed.indicators,
+            escalation: parsed.escalation,
             hash: hex::encode(Sha256::digest(text.as_bytes())),
             source: text.to_owned(),
         })
@@ -250,6 +260,27 @@ impl Profile {
 
     pub fn org_rules(&self) -> &OrgRules {
         &self.org_rules
+    }
+
+    /// The warning indicators (预警指标), switched-off ones included, in
+    /// the order of the file.
+    pub fn indicators(&self) -> &[Indicator] {
+        &self.indicators
+    }
+
+    pub fn indicator(&self, kind: IndicatorKind) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.kind == kind)
+    }
+
+    /// When an overdue work item escalates to the parent organization and
+    /// then to the grandparent.
+    pub fn escalation_rule(&self) -> EscalationRule {
+        self.escalation
+    }
+
+    /// The scores from which an organization is yellow, orange and red.
+    pub fn warning_levels(&self) -> &WarningLevels {
+        &self.warning_levels
     }
 }
 

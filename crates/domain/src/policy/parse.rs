@@ -3,11 +3,15 @@
 //! (`toml::Spanned`), then the checks below collect every semantic error with
 //! its line, instead of stopping at the first.
 
+mod indicators;
+
 use super::error::ProfileError;
+use super::indicators::{Indicator, WarningLevels};
 use super::{Mark, Obligation, OrgRules, RecordType, TermRule, TermRules};
 use crate::error::text_field;
 use crate::obligations::PeriodKind;
 use crate::org::{OrgKind, Sector};
+use crate::work::EscalationRule;
 use serde::Deserialize;
 use std::collections::HashMap;
 use toml::Spanned;
@@ -24,6 +28,10 @@ struct RawProfile {
     obligations: Vec<Spanned<RawObligation>>,
     terms: Spanned<RawTerms>,
     org_rules: RawOrgRules,
+    warnings: Option<Spanned<indicators::RawWarnings>>,
+    #[serde(default)]
+    indicators: Vec<Spanned<indicators::RawIndicator>>,
+    work_items: Option<indicators::RawWorkItems>,
 }
 
 #[derive(Deserialize)]
@@ -108,6 +116,9 @@ pub(super) struct Parsed {
     pub obligations: Vec<Obligation>,
     pub terms: TermRules,
     pub org_rules: OrgRules,
+    pub warning_levels: WarningLevels,
+    pub indicators: Vec<Indicator>,
+    pub escalation: EscalationRule,
 }
 
 pub(super) fn parse(source: &str) -> Result<Parsed, Vec<ProfileError>> {
@@ -128,6 +139,9 @@ pub(super) fn parse(source: &str) -> Result<Parsed, Vec<ProfileError>> {
     let obligations = c.obligations(&raw.obligations, &record_types);
     let terms = c.terms(&raw.terms);
     let org_rules = c.org_rules(&raw.org_rules);
+    let warning_levels = c.warning_levels(raw.warnings.as_ref(), &raw.indicators);
+    let indicators = c.indicators(&raw.indicators);
+    let escalation = c.escalation_rule(raw.work_items.as_ref());
     if c.errors.is_empty() {
         Ok(Parsed {
             version,
@@ -137,6 +151,9 @@ pub(super) fn parse(source: &str) -> Result<Parsed, Vec<ProfileError>> {
             obligations,
             terms,
             org_rules,
+            warning_levels,
+            indicators,
+            escalation,
         })
     } else {
         let mut errors = c.errors;

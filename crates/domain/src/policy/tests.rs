@@ -377,3 +377,151 @@ fn an_empty_held_by_is_reported_once() {
     assert_eq!(errs[0].line, line_of(&text, "held_by = []"));
     assert_eq!(errs[0].message, "held_by 至少要列出一种可以召开的组织类别");
 }
+
+#[test]
+fn the_default_profile_has_indicators_for_all_twelve_criteria() {
+    let p = Profile::default_profile();
+    let mut criteria: Vec<u8> = p.indicators().iter().map(|i| i.criterion).collect();
+    criteria.sort_unstable();
+    criteria.dedup();
+    assert_eq!(criteria, (1..=12).collect::<Vec<u8>>());
+    let kinds: Vec<IndicatorKind> = p.indicators().iter().map(|i| i.kind).collect();
+    assert_eq!(kinds.len(), IndicatorKind::ALL.len());
+    for k in IndicatorKind::ALL {
+        assert!(kinds.contains(&k), "{k:?}");
+        assert_eq!(IndicatorKind::from_code(k.code()), Some(k));
+    }
+    assert!(p.indicators().iter().all(|i| i.enabled && i.weight >= 1));
+    let vacant = p.indicator(IndicatorKind::SecretaryVacant).unwrap();
+    assert_eq!((vacant.criterion, vacant.threshold), (1, 90));
+    assert_eq!(vacant.at_least, Some(crate::warnings::Level::Orange));
+    let aging = p.indicator(IndicatorKind::AgingMembers).unwrap();
+    assert_eq!((aging.threshold, aging.years), (60, 3));
+    let economy = p.indicator(IndicatorKind::CollectiveEconomy).unwrap();
+    assert!(economy.applies_to(OrgKind::Branch, Sector::Rural));
+    assert!(!economy.applies_to(OrgKind::Branch, Sector::Community));
+    assert_eq!(*p.warning_levels(), WarningLevels::DEFAULT);
+}
+
+#[test]
+fn bad_indicators_name_their_lines() {
+    let text = edited("code = \"satisfaction\"", "code = \"happiness\"");
+    let text = text.replacen("weight = 5\n", "weight = 0\n", 1);
+    let text = text.replacen("threshold = 80", "threshold = 180", 1);
+    let text = text.replacen("code = \"term_overdue\"", "code = \"secretary_vacant\"", 1);
+    let text = text.replacen("criterion = 12", "criterion = 13", 1);
+    let errs = errors(&text);
+    let lines: Vec<usize> = errs.iter().map(|e| e.line).collect();
+    let second_vacant = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("code = \"secretary_vacant\""))
+        .nth(1)
+        .unwrap()
+        .0
+        + 1;
+    assert_eq!(
+        lines,
+        [
+            second_vacant,
+            line_of(&text, "threshold = 180"),
+            line_of(&text, "weight = 0"),
+            line_of(&text, "code = \"happiness\""),
+            line_of(&text, "criterion = 13"),
+        ],
+        "{errs:?}"
+    );
+    assert!(errs[0].message.contains("指标代码“secretary_vacant”重复"));
+    assert_eq!(
+        errs[1].message,
+        "threshold（阈值，单位：%）应在1到100之间，实际是180"
+    );
+    assert_eq!(errs[2].message, "weight（权重）应在1到100之间，实际是0");
+    assert!(
+        errs[3]
+            .message
+            .starts_with("未知的指标代码“happiness”，可用：secretary_vacant")
+    );
+    assert!(
+        errs[4]
+            .message
+            .starts_with("criterion（对应的软弱涣散情形序号）应在1到12之间")
+    );
+}
+
+#[test]
+fn a_negative_weight_is_refused_with_its_line() {
+    let text = edited("weight = 40", "weight = -40");
+    let errs = errors(&text);
+    assert_eq!(errs.len(), 1);
+    assert_eq!(errs[0].line, line_of(&text, "weight = -40"));
+}
+
+#[test]
+fn level_lines_must_increase() {
+    let text = edited("orange = 30", "orange = 10");
+    let errs = errors(&text);
+    assert_eq!(errs.len(), 1);
+    assert_eq!(errs[0].line, line_of(&text, "orange = 10"));
+    assert!(errs[0].message.contains("应大于 yellow"));
+}
+
+#[test]
+fn thresholds_and_years_belong_to_their_indicators() {
+    let text = edited("threshold = 60\nyears = 3\n", "threshold = 60\n");
+    let text = text.replacen(
+        "code = \"last_in_assessment\"",
+        "code = \"last_in_assessment\"\nthreshold = 1",
+        1,
+    );
+    let text = text.replacen("at_least = \"yellow\"", "at_least = \"green\"", 1);
+    let errs = errors(&text);
+    assert_eq!(errs.len(), 3, "{errs:?}");
+    assert_eq!(errs[0].line, line_of(&text, "code = \"aging_members\""));
+    assert!(errs[0].message.contains("缺少 years"));
+    assert_eq!(
+        errs[1].line,
+        line_of(&text, "code = \"last_in_assessment\"") + 1
+    );
+    assert!(errs[1].message.contains("是否类指标"));
+    assert_eq!(errs[2].line, line_of(&text, "at_least = \"green\""));
+}
+
+#[test]
+fn a_profile_without_warnings_still_parses() {
+    let cut = DEFAULT_PROFILE_TOML
+        .find("\n# -----------------------------------------------------------------------------\n# Early warning")
+        .or_else(|| DEFAULT_PROFILE_TOML.find("[warnings]"))
+        .unwrap();
+    let p = Profile::parse(&DEFAULT_PROFILE_TOML[..cut]).unwrap();
+    assert!(p.indicators().is_empty());
+    assert_eq!(*p.warning_levels(), WarningLevels::DEFAULT);
+    let no_levels =
+        DEFAULT_PROFILE_TOML.replacen("[warnings]\nyellow = 10\norange = 30\nred = 60\n", "", 1);
+    let errs = errors(&no_levels);
+    assert_eq!(errs.len(), 1);
+    assert!(errs[0].message.contains("[warnings]"));
+}
+
+#[test]
+fn the_escalation_rule_is_read_and_checked() {
+    use crate::work::EscalationRule;
+    assert_eq!(
+        Profile::default_profile().escalation_rule(),
+        EscalationRule::DEFAULT
+    );
+    let p = Profile::parse(&edited(
+        "escalate_after_days = 3",
+        "escalate_after_days = 0",
+    ))
+    .unwrap();
+    assert_eq!(p.escalation_rule().grace_days, 0);
+    let text = edited("escalate_further_days = 7", "escalate_further_days = 0");
+    let errs = errors(&text);
+    assert_eq!(errs.len(), 1);
+    assert_eq!(errs[0].line, line_of(&text, "escalate_further_days = 0"));
+    assert!(errs[0].message.contains("应在1到365之间"));
+    let cut = DEFAULT_PROFILE_TOML.find("\n[work_items]").unwrap();
+    let without = Profile::parse(&DEFAULT_PROFILE_TOML[..cut]).unwrap();
+    assert_eq!(without.escalation_rule(), EscalationRule::DEFAULT);
+}
