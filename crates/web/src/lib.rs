@@ -7,6 +7,7 @@ pub mod api;
 pub mod assets;
 pub mod audit_pages;
 pub mod auth;
+pub mod compliance;
 pub mod download;
 pub mod error;
 pub mod export;
@@ -14,6 +15,7 @@ pub mod import;
 pub mod layout;
 pub mod members;
 pub mod orgs;
+pub mod policy;
 pub mod tokens;
 pub mod users;
 
@@ -60,12 +62,14 @@ pub fn app(state: AppState) -> Router {
         .merge(users::router())
         .merge(tokens::router())
         .merge(audit_pages::router())
+        .merge(compliance::router())
         .merge(assets::router())
         .nest("/api/v1", api::router())
         .fallback(error::not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY));
     Router::new()
         .merge(import::router().layer(RequestBodyLimitLayer::new(import::MAX_UPLOAD_BODY)))
+        .merge(policy::router().layer(RequestBodyLimitLayer::new(policy::MAX_UPLOAD_BODY)))
         .merge(small)
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,

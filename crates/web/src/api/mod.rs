@@ -8,6 +8,7 @@
 //! bodies (400/422, code `bad_request`), unsupported methods (405).
 //! `GET /api/v1/openapi.json` describes it all and needs no token.
 
+mod compliance;
 pub mod dto;
 mod members;
 mod openapi;
@@ -39,6 +40,9 @@ pub fn router() -> Router<AppState> {
         .route("/members", get(members::list).post(members::create))
         .route("/members/{id}", get(members::get).put(members::update))
         .route("/members/{id}/transfer", post(members::transfer))
+        .route("/compliance", get(compliance::matrix))
+        .route("/compliance/due", get(compliance::due))
+        .route("/policy", get(compliance::active_policy))
         .method_not_allowed_fallback(method_not_allowed)
 }
 

@@ -3,7 +3,7 @@
 //! without a token at `GET /api/v1/openapi.json`.
 
 use super::dto;
-use super::{members, orgs};
+use super::{compliance, members, orgs};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::LazyLock;
@@ -38,6 +38,9 @@ const BEARER: &str = "bearer";
         members::create,
         members::update,
         members::transfer,
+        compliance::matrix,
+        compliance::due,
+        compliance::active_policy,
     ),
     components(schemas(
         dto::Org,
@@ -59,12 +62,23 @@ const BEARER: &str = "bearer";
         dto::Error,
         dto::ErrorBody,
         dto::ErrorField,
+        compliance::ComplianceDto,
+        compliance::ObligationDto,
+        compliance::MatrixRowDto,
+        compliance::CellDto,
+        compliance::TallyDto,
+        compliance::PeriodDto,
+        compliance::OrgRef,
+        compliance::DueDto,
+        compliance::DueItemDto,
+        compliance::PolicyDto,
     )),
     modifiers(&Security),
     security(("bearer" = [])),
     tags(
         (name = "orgs", description = "党组织"),
         (name = "members", description = "党员"),
+        (name = "compliance", description = "组织生活完成情况与政策配置"),
         (name = "meta", description = "接口说明"),
     ),
 )]
@@ -192,6 +206,9 @@ mod tests {
             ("/members/{id}", "get"),
             ("/members/{id}", "put"),
             ("/members/{id}/transfer", "post"),
+            ("/compliance", "get"),
+            ("/compliance/due", "get"),
+            ("/policy", "get"),
         ] {
             let op = &paths[path][method];
             assert!(op.is_object(), "{method} {path}");
@@ -209,7 +226,7 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), n, "operation ids are unique");
-        assert_eq!(n, 13);
+        assert_eq!(n, 16);
         let schemas = &doc["components"]["schemas"];
         for name in ["Org", "Member", "MemberListItem", "MemberPage", "Error"] {
             assert!(schemas[name].is_object(), "{name}");
