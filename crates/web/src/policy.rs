@@ -20,6 +20,7 @@ use dangjian_domain::org::{OrgKind, Sector};
 use dangjian_domain::policy::Profile;
 use dangjian_domain::role::Permission;
 use dangjian_service::ServiceError;
+use dangjian_service::clock::display_ts;
 use dangjian_service::policy::{self, MAX_PROFILE_BYTES, PolicyView};
 use dangjian_service::store::profile::ProfileRow;
 
@@ -134,9 +135,20 @@ fn page(
             .versions
             .iter()
             .find(|r| r.version == v.active.version)
-            .cloned(),
+            .cloned()
+            .map(|mut r| {
+                r.created_at = display_ts(&r.created_at);
+                r
+            }),
         rules: rules(p),
-        versions: v.versions,
+        versions: v
+            .versions
+            .into_iter()
+            .map(|mut r| {
+                r.created_at = display_ts(&r.created_at);
+                r
+            })
+            .collect(),
         can_upload: u.actor.role.can(Permission::ManagePolicy),
         errors,
         notice,
@@ -263,5 +275,33 @@ async fn upload(
             Ok(page(&user, v, errors, None))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_rules_read_in_chinese() {
+        let rows = rules(Profile::default_profile());
+        let committee = rows
+            .iter()
+            .find(|r| r.requirement.ends_with("（支部委员会会议）"))
+            .unwrap();
+        assert_eq!(committee.record_type, "支部委员会");
+        assert_eq!(committee.orgs, "党支部、联合党支部（设支部委员会的）");
+        assert!(committee.requirement.starts_with("每月至少1次"));
+        let lecture = rows
+            .iter()
+            .find(|r| r.record_type.contains("书记讲党课"))
+            .unwrap();
+        assert_eq!(lecture.record_type, "党课（书记讲党课）");
+        let wuchang = rows.iter().find(|r| r.record_type == "屋场贴心会").unwrap();
+        assert!(wuchang.orgs.starts_with("农村领域的"), "{}", wuchang.orgs);
+        assert!(
+            rows.iter()
+                .any(|r| r.record_type == "谈心谈话" && r.requirement == "不作频次要求")
+        );
     }
 }
