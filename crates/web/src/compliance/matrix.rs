@@ -1,28 +1,21 @@
-//! 组织生活 pages: the landing page with what is still due this period, the
-//! compliance matrix (organizations × periods per obligation, coloured by
-//! status and worded, each cell drilling down to the records list), its
-//! .xlsx export, the committees' 意识形态工作责任制 study record, and the
-//! members without organizational life. The service computes and scopes
-//! everything; this module turns its views into rows and cells to show.
+//! The compliance matrix (organizations × periods per obligation, each cell
+//! coloured and worded by status and linking to the records behind it) and
+//! its .xlsx export; the window of months a request asks for.
 
+use super::{org_param, status_class, tally_class, tally_text};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::download::xlsx_response;
 use crate::error::AppError;
-use crate::layout::{Layout, Pager, parse_page, render, with_status};
+use crate::layout::{Layout, render, with_status};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
 use dangjian_domain::FieldError;
-use dangjian_domain::obligations::{Cell, Status, Tally, Window};
+use dangjian_domain::obligations::{Cell, Tally, Window};
 use dangjian_service::ServiceError;
-use dangjian_service::compliance::{
-    self, ComplianceView, DueView, InactivePage, ObligationView, OrgBrief, PeriodView,
-    StudyRecordView,
-};
+use dangjian_service::compliance::{self, ComplianceView, ObligationView, PeriodView};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -31,169 +24,9 @@ use serde::Deserialize;
 /// half of monthly columns is plenty to look back on).
 pub const MAX_MONTHS: i32 = 24;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/life", get(landing))
-        .route("/life/compliance", get(matrix))
-        .route("/life/compliance/export", get(export))
-        .route("/life/study", get(study))
-        .route("/life/inactive", get(inactive))
-}
-
-/// The organization of `?org=`: the user's own when empty; anything but a
-/// positive number is not found.
-fn org_param(u: &CurrentUser, raw: &str) -> Result<i64, AppError> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(u.actor.org_id.0);
-    }
-    raw.parse::<i64>()
-        .ok()
-        .filter(|i| *i > 0)
-        .ok_or(AppError(ServiceError::NotFound))
-}
-
-/// CSS class of a status (`st-met` …); the cell also carries its word.
-pub fn status_class(s: Status) -> &'static str {
-    match s {
-        Status::Met => "st-met",
-        Status::Missed => "st-missed",
-        Status::DueSoon => "st-due",
-        Status::Open => "st-open",
-        Status::NotInForce => "st-na",
-    }
-}
-
-/// The colour of a roll-up: red when anyone missed, amber when anyone is
-/// due soon, green when everyone met, grey when nobody is held to it.
-fn tally_class(t: &Tally) -> &'static str {
-    if t.applicable == 0 {
-        "st-na"
-    } else if t.missed > 0 {
-        "st-missed"
-    } else if t.due_soon > 0 {
-        "st-due"
-    } else if t.met == t.applicable {
-        "st-met"
-    } else {
-        "st-open"
-    }
-}
-
-/// "18/21 已完成", or 不考核 when nobody is held to it.
-fn tally_text(t: &Tally) -> String {
-    if t.applicable == 0 {
-        "不考核".to_owned()
-    } else {
-        format!("{}/{} 已完成", t.met, t.applicable)
-    }
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct OrgQuery {
-    org: String,
-}
-
-// ------------------------------------------------------------------ landing
-
-#[derive(Template)]
-#[template(path = "life/index.html")]
-struct LandingPage {
-    l: Layout,
-    org: OrgBrief,
-    own_org: i64,
-    due: DueView,
-    items: Vec<DueLine>,
-}
-
-/// One line of the due list, worded for a secretary.
-struct DueLine {
-    class: &'static str,
-    status: &'static str,
-    text: String,
-    new_href: String,
-}
-
-/// "本月还需召开支部委员会 1 次，剩 5 天".
-fn due_text(i: &compliance::DueItem, own: bool) -> String {
-    let when = match i.period.start.get(5..7).zip(i.period.end.get(5..7)) {
-        Some((a, b)) if a == b => "本月",
-        _ if i.requirement.starts_with("每季度") => "本季度",
-        _ if i.requirement.starts_with("每半年") => "本半年",
-        _ if i.requirement.starts_with("每年") => "今年",
-        _ => "本期",
-    };
-    let left = i.at_least.saturating_sub(i.count);
-    let days = match i.days_left {
-        0 => "今天截止".to_owned(),
-        d => format!("剩 {d} 天"),
-    };
-    let who = if own {
-        String::new()
-    } else {
-        format!("{}：", i.org.name)
-    };
-    format!("{who}{when}还需{} {left} 次，{days}", i.label_short())
-}
-
-/// The obligation's activity as a verb phrase ("召开支部委员会").
-trait ShortLabel {
-    fn label_short(&self) -> String;
-}
-
-impl ShortLabel for compliance::DueItem {
-    fn label_short(&self) -> String {
-        let l = self.label.as_str();
-        if l.contains("研究") || l.contains('讲') {
-            l.to_owned()
-        } else if l.ends_with('会') || l.ends_with("会议") {
-            format!("召开{l}")
-        } else if l.ends_with("党课") {
-            format!("讲{l}")
-        } else {
-            format!("开展{l}")
-        }
-    }
-}
-
-async fn landing(
-    State(st): State<AppState>,
-    user: CurrentUser,
-    Query(q): Query<OrgQuery>,
-) -> Result<Response, AppError> {
-    let org_id = org_param(&user, &q.org)?;
-    let due = compliance::due_soon(&st.svc, &user.actor, org_id).await?;
-    let org = dangjian_service::orgs::get(&st.svc, &user.actor, org_id).await?;
-    let items = due
-        .items
-        .iter()
-        .map(|i| DueLine {
-            class: status_class(i.status),
-            status: i.status_label,
-            text: due_text(i, i.org.id == org.id),
-            new_href: format!("/records/new?org={}&type={}", i.org.id, i.record_type),
-        })
-        .collect();
-    Ok(render(&LandingPage {
-        l: Layout::new(&user, "life"),
-        org: OrgBrief {
-            id: org.id,
-            name: org.name,
-            kind: org.kind,
-            depth: 0,
-        },
-        own_org: user.actor.org_id.0,
-        due,
-        items,
-    }))
-}
-
-// ------------------------------------------------------------------- matrix
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct MatrixQuery {
+pub(super) struct MatrixQuery {
     org: String,
     /// `YYYY-MM`
     from: String,
@@ -400,7 +233,7 @@ struct MatrixPage {
     up_href: Option<String>,
 }
 
-async fn matrix(
+pub(super) async fn matrix(
     State(st): State<AppState>,
     user: CurrentUser,
     Query(q): Query<MatrixQuery>,
@@ -458,7 +291,7 @@ async fn matrix(
     ))
 }
 
-async fn export(
+pub(super) async fn export(
     State(st): State<AppState>,
     user: CurrentUser,
     Query(q): Query<MatrixQuery>,
@@ -477,141 +310,6 @@ async fn export(
         window.to.strftime("%Y%m")
     );
     Ok(xlsx_response(&name, bytes))
-}
-
-// -------------------------------------------------------------------- study
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct StudyQuery {
-    org: String,
-    year: String,
-}
-
-#[derive(Template)]
-#[template(path = "life/study.html")]
-struct StudyPage {
-    l: Layout,
-    view: StudyRecordView,
-    year: i16,
-    prev_year: i16,
-    next_year: Option<i16>,
-}
-
-/// Helpers the study and inactive templates call as `self.class(..)` etc.
-trait LifeHelpers {
-    // Templates hand over references.
-    #[allow(clippy::trivially_copy_pass_by_ref)]
-    fn class(&self, c: &Cell) -> &'static str {
-        status_class(c.status)
-    }
-    fn tally(&self, t: &Tally) -> String {
-        tally_text(t)
-    }
-    fn tally_class(&self, t: &Tally) -> &'static str {
-        tally_class(t)
-    }
-    /// The records of `cell` held in `p` (`YYYY-MM-DD` bounds compare as text).
-    fn in_period<'a>(
-        &self,
-        cell: &'a compliance::StudyCell,
-        p: &PeriodView,
-    ) -> Vec<&'a dangjian_service::store::record::BriefRow> {
-        cell.records
-            .iter()
-            .filter(|r| r.held_on >= p.start && r.held_on <= p.end)
-            .collect()
-    }
-    fn category(&self, code: &str) -> &'static str {
-        crate::members::category_label(code)
-    }
-}
-
-impl LifeHelpers for StudyPage {}
-
-async fn study(
-    State(st): State<AppState>,
-    user: CurrentUser,
-    Query(q): Query<StudyQuery>,
-) -> Result<Response, AppError> {
-    let org_id = org_param(&user, &q.org)?;
-    let this_year = st.svc.clock.today().year();
-    let year = match q.year.trim() {
-        "" => this_year,
-        y => y
-            .parse::<i16>()
-            .map_err(|_| AppError(ServiceError::field("year", "年份应为四位数字，如 2026")))?,
-    };
-    let view = compliance::study_record(&st.svc, &user.actor, org_id, year).await?;
-    Ok(render(&StudyPage {
-        l: Layout::new(&user, "life"),
-        view,
-        year,
-        prev_year: year - 1,
-        next_year: (year < this_year).then_some(year + 1),
-    }))
-}
-
-// ----------------------------------------------------------------- inactive
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct InactiveQuery {
-    org: String,
-    months: String,
-    page: String,
-}
-
-#[derive(Template)]
-#[template(path = "life/inactive.html")]
-struct InactivePageView {
-    l: Layout,
-    org: OrgBrief,
-    p: InactivePage,
-    pager: Pager,
-    month_opts: Vec<(u32, bool)>,
-}
-
-impl LifeHelpers for InactivePageView {}
-
-async fn inactive(
-    State(st): State<AppState>,
-    user: CurrentUser,
-    Query(q): Query<InactiveQuery>,
-) -> Result<Response, AppError> {
-    let org_id = org_param(&user, &q.org)?;
-    let months = match q.months.trim() {
-        "" => 6,
-        m => m
-            .parse::<u32>()
-            .map_err(|_| AppError(ServiceError::field("months", "月数应在1到24之间")))?,
-    };
-    let page = parse_page(&q.page);
-    let p = compliance::members_without_life(&st.svc, &user.actor, org_id, months, page).await?;
-    let org = dangjian_service::orgs::get(&st.svc, &user.actor, org_id).await?;
-    let pager = Pager::new(
-        &format!("/life/inactive?org={org_id}&months={months}&"),
-        p.page,
-        p.total,
-        p.per_page,
-    );
-    let month_opts = [3, 6, 12, 24]
-        .into_iter()
-        .chain((![3, 6, 12, 24].contains(&months)).then_some(months))
-        .map(|m| (m, m == months))
-        .collect();
-    Ok(render(&InactivePageView {
-        l: Layout::new(&user, "life"),
-        org: OrgBrief {
-            id: org.id,
-            name: org.name,
-            kind: org.kind,
-            depth: 0,
-        },
-        p,
-        pager,
-        month_opts,
-    }))
 }
 
 #[cfg(test)]
@@ -646,19 +344,5 @@ mod tests {
                 assert_eq!(w.from, date(2026, 6, 1));
             }
         }
-    }
-
-    #[test]
-    fn roll_ups_read_as_met_over_applicable() {
-        let t = Tally {
-            applicable: 21,
-            met: 18,
-            missed: 3,
-            due_soon: 0,
-            open: 0,
-        };
-        assert_eq!(tally_text(&t), "18/21 已完成");
-        assert_eq!(tally_class(&t), "st-missed");
-        assert_eq!(tally_text(&Tally::default()), "不考核");
     }
 }
