@@ -160,7 +160,7 @@ pub async fn export(svc: &Services, command: ExportCommand) -> Result<ExitCode> 
 }
 
 /// The named account as an actor (it must exist and be active).
-async fn actor(svc: &Services, username: &str) -> Result<Actor> {
+pub(crate) async fn actor(svc: &Services, username: &str) -> Result<Actor> {
     let mut conn = svc.store.read().await?;
     let Some(user) = dangjian_service::store::user::find_by_username(&mut conn, username)
         .await

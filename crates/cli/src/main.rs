@@ -4,6 +4,7 @@
 
 mod commands;
 mod data;
+mod policy;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -74,6 +75,13 @@ pub enum Command {
     Import {
         #[command(subcommand)]
         command: ImportCommand,
+    },
+    /// The policy profile (政策配置): print a stored version, or load a new
+    /// one as a county administrator. A bad profile is refused with every
+    /// error and its line and column; the active version stays.
+    Policy {
+        #[command(subcommand)]
+        command: policy::PolicyCommand,
     },
 }
 

@@ -5,8 +5,9 @@
 //! organizational life in the last months.
 //!
 //! Facts are loaded with one query for the organizations of the scope and one
-//! for the records in the window (only the columns the engine reads); the
-//! pure engine (`dangjian_domain::obligations`) does the rest. Every result
+//! for the records in the window, packed one row per organization (see
+//! `store::compliance`); the pure engine (`dangjian_domain::obligations`)
+//! does the rest. Every result
 //! names the profile version it used. Nothing is written here.
 
 use crate::Services;
@@ -20,6 +21,7 @@ use dangjian_domain::obligations::{
 use dangjian_domain::org::{OrgKind, Sector};
 use dangjian_domain::role::Permission;
 use dangjian_store::Conn;
+use dangjian_store::compliance::{PackedFacts, PackedRecord, packed_facts, unpack};
 use dangjian_store::org::{self as odb, OrgFactRow, OrgRow};
 use dangjian_store::record::{self as db, BriefRow, InactiveMemberRow};
 use jiff::ToSpan;
@@ -150,7 +152,7 @@ async fn evaluate_scope(
     let orgs = odb::facts(&mut conn, &scope.path, &upper).await?;
     let from = date(window.from.year(), 1, 1).to_string();
     let to = date(window.to.year(), 12, 31).to_string();
-    let rows = db::facts(&mut conn, &scope.path, &upper, &from, &to).await?;
+    let rows = packed_facts(&mut conn, svc.store.engine, &scope.path, &upper, &from, &to).await?;
     drop(conn);
     let compliance = run(&active, &orgs, &rows, window, svc.clock.today());
     let root = orgs
@@ -169,7 +171,7 @@ async fn evaluate_scope(
 fn run(
     active: &ActiveProfile,
     orgs: &[OrgFactRow],
-    rows: &[db::FactRow],
+    rows: &[PackedFacts],
     window: Window,
     today: Date,
 ) -> Compliance {
@@ -190,9 +192,13 @@ fn run(
             })
         })
         .collect();
-    let marks: Vec<Vec<String>> = rows
+    let unpacked: Vec<(i64, PackedRecord<'_>)> = rows
         .iter()
-        .map(|r| {
+        .flat_map(|r| unpack(&r.packed).map(move |p| (r.org_id, p)))
+        .collect();
+    let marks: Vec<Vec<String>> = unpacked
+        .iter()
+        .map(|(_, r)| {
             if r.marks.is_empty() {
                 Vec::new()
             } else {
@@ -200,15 +206,15 @@ fn run(
             }
         })
         .collect();
-    let records: Vec<RecordFact<'_>> = rows
+    let records: Vec<RecordFact<'_>> = unpacked
         .iter()
         .zip(&marks)
-        .filter_map(|(r, m)| {
+        .filter_map(|((org, r), m)| {
             Some(RecordFact {
-                org: OrgId(r.org_id),
-                record_type: &r.record_type,
+                org: OrgId(*org),
+                record_type: r.record_type,
                 date: r.held_on.parse().ok()?,
-                counts: r.valid != 0,
+                counts: r.valid,
                 marks: m,
             })
         })

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod backup;
 pub mod clock;
 pub mod compliance;
+pub mod compliance_xlsx;
 pub mod crypto;
 pub mod demo;
 pub mod error;

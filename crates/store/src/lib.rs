@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod backup;
 pub mod bulk;
+pub mod compliance;
 pub mod export;
 pub mod member;
 pub mod org;

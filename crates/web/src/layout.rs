@@ -46,8 +46,8 @@ impl Layout {
             if a.role.can(Permission::EditMembers) || a.role.can(Permission::ManageOrgs) {
                 item("/import", "数据导入", "import", false);
             }
+            item("/life", "组织生活", "life", false);
             for (label, key) in [
-                ("组织生活", "life"),
                 ("预警", "warn"),
                 ("督办", "work"),
                 ("考评", "eval"),
@@ -58,6 +58,9 @@ impl Layout {
             ] {
                 item("#", label, key, true);
             }
+            // Every business role may read the rules it is held to; only
+            // county administrators (ManagePolicy) see the upload form there.
+            item("/policy", "政策配置", "policy", false);
         }
         if a.role.can(Permission::ManageUsers) || a.role.can(Permission::ManageSecurity) {
             item("/users", "账号", "users", false);

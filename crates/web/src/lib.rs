@@ -7,6 +7,7 @@ pub mod api;
 pub mod assets;
 pub mod audit_pages;
 pub mod auth;
+pub mod compliance;
 pub mod download;
 pub mod error;
 pub mod export;
@@ -14,6 +15,7 @@ pub mod import;
 pub mod layout;
 pub mod members;
 pub mod orgs;
+pub mod policy;
 pub mod records;
 pub mod tokens;
 pub mod users;
@@ -61,6 +63,7 @@ pub fn app(state: AppState) -> Router {
         .merge(users::router())
         .merge(tokens::router())
         .merge(audit_pages::router())
+        .merge(compliance::router())
         .merge(assets::router())
         .merge(records::router())
         .nest("/api/v1", api::router())
@@ -69,6 +72,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(import::router().layer(RequestBodyLimitLayer::new(import::MAX_UPLOAD_BODY)))
         .merge(records::upload_router().layer(RequestBodyLimitLayer::new(records::MAX_UPLOAD_BODY)))
+        .merge(policy::router().layer(RequestBodyLimitLayer::new(policy::MAX_UPLOAD_BODY)))
         .merge(small)
         // A handler may set a stricter policy (served attachments do).
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -8,6 +8,7 @@
 //! bodies (400/422, code `bad_request`), unsupported methods (405).
 //! `GET /api/v1/openapi.json` describes it all and needs no token.
 
+mod compliance;
 pub mod dto;
 mod members;
 mod openapi;
@@ -43,6 +44,9 @@ pub fn router() -> Router<AppState> {
         .route("/records", get(records::list).post(records::create))
         .route("/records/search", get(records::search))
         .route("/records/{id}", get(records::get))
+        .route("/compliance", get(compliance::matrix))
+        .route("/compliance/due", get(compliance::due))
+        .route("/policy", get(compliance::active_policy))
         .method_not_allowed_fallback(method_not_allowed)
 }
 

@@ -3,7 +3,7 @@
 //! without a token at `GET /api/v1/openapi.json`.
 
 use super::dto;
-use super::{members, orgs, records};
+use super::{compliance, members, orgs, records};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::LazyLock;
@@ -42,6 +42,9 @@ const BEARER: &str = "bearer";
         records::get,
         records::create,
         records::search,
+        compliance::matrix,
+        compliance::due,
+        compliance::active_policy,
     ),
     components(schemas(
         dto::Org,
@@ -74,6 +77,16 @@ const BEARER: &str = "bearer";
         records::RecordSearchPage,
         records::AttendanceInput,
         records::RecordInput,
+        compliance::ComplianceDto,
+        compliance::ObligationDto,
+        compliance::MatrixRowDto,
+        compliance::CellDto,
+        compliance::TallyDto,
+        compliance::PeriodDto,
+        compliance::OrgRef,
+        compliance::DueDto,
+        compliance::DueItemDto,
+        compliance::PolicyDto,
     )),
     modifiers(&Security),
     security(("bearer" = [])),
@@ -81,6 +94,7 @@ const BEARER: &str = "bearer";
         (name = "orgs", description = "党组织"),
         (name = "members", description = "党员"),
         (name = "records", description = "组织生活记录"),
+        (name = "compliance", description = "组织生活完成情况与政策配置"),
         (name = "meta", description = "接口说明"),
     ),
 )]
@@ -212,6 +226,9 @@ mod tests {
             ("/records", "post"),
             ("/records/{id}", "get"),
             ("/records/search", "get"),
+            ("/compliance", "get"),
+            ("/compliance/due", "get"),
+            ("/policy", "get"),
         ] {
             let op = &paths[path][method];
             assert!(op.is_object(), "{method} {path}");
@@ -229,7 +246,7 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), n, "operation ids are unique");
-        assert_eq!(n, 17);
+        assert_eq!(n, 20);
         let schemas = &doc["components"]["schemas"];
         for name in ["Org", "Member", "MemberListItem", "MemberPage", "Error"] {
             assert!(schemas[name].is_object(), "{name}");

@@ -4,6 +4,7 @@
 //! by capability.
 
 mod authz;
+mod compliance;
 mod data;
 mod pages;
 mod records;

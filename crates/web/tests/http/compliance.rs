@@ -1,0 +1,553 @@
+//! 组织生活 and 政策配置 over HTTP: the authorization matrix of every new
+//! page and API endpoint (each role bound to town A against its own
+//! organization, a child, a sibling and the parent, with explicit 403s),
+//! the matrix and the landing page on records created through the service,
+//! and the profile upload (line-precise refusal that changes nothing, a
+//! good version that the pages then name, CSRF). SQLite and PostgreSQL.
+
+use crate::support::{Session, TestApp};
+use dangjian_domain::policy::DEFAULT_PROFILE_TOML;
+use dangjian_domain::role::Role;
+use dangjian_service::records::{self, AttendanceForm, RecordForm};
+use jiff::ToSpan;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rel {
+    Own,
+    Child,
+    Sibling,
+    Parent,
+}
+const RELS: [Rel; 4] = [Rel::Own, Rel::Child, Rel::Sibling, Rel::Parent];
+
+const BUSINESS: &[Role] = &[
+    Role::CountyAdmin,
+    Role::UnitAdmin,
+    Role::BranchSecretary,
+    Role::Discipline,
+    Role::Leader,
+];
+
+fn org_of(app: &TestApp, rel: Rel) -> i64 {
+    match rel {
+        Rel::Own => app.fx.town_a,
+        Rel::Child => app.fx.branch_a1,
+        Rel::Sibling => app.fx.town_b,
+        Rel::Parent => app.fx.root,
+    }
+}
+
+fn check(route: &str, role: Role, rel: Option<Rel>, allowed: bool, status: u16) {
+    if allowed {
+        assert_eq!(
+            status, 200,
+            "{route}: {role:?} on {rel:?} should be allowed"
+        );
+    } else {
+        assert_eq!(status, 403, "{route}: {role:?} on {rel:?} must be denied");
+    }
+}
+
+/// A profile upload as the page's form sends it: the CSRF token first.
+async fn upload_profile(s: &Session, csrf: &str, text: &str) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf.to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name("profile.toml"),
+        );
+    s.c.post(format!("{}/policy/upload", s.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A profile with one unknown record type, and the line it is on.
+fn bad_profile() -> (String, usize) {
+    let bad = DEFAULT_PROFILE_TOML.replacen(
+        "record_type = \"theme_party_day\"",
+        "record_type = \"theme_day\"",
+        1,
+    );
+    let line = bad
+        .lines()
+        .position(|l| l.contains("\"theme_day\""))
+        .unwrap()
+        + 1;
+    (bad, line)
+}
+
+#[tokio::test]
+async fn life_and_policy_pages_obey_role_and_scope() {
+    pages_matrix(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn life_and_policy_pages_obey_role_and_scope_on_postgres() {
+    if let Some(app) = TestApp::spawn_pg().await {
+        pages_matrix(&app).await;
+    }
+}
+
+async fn pages_matrix(app: &TestApp) {
+    let (bad, _) = bad_profile();
+    for role in Role::ALL {
+        let s = app.login(&format!("{}_town", role.code())).await;
+        let business = BUSINESS.contains(&role);
+        for rel in RELS {
+            let id = org_of(app, rel);
+            let read = business && matches!(rel, Rel::Own | Rel::Child);
+            for path in [
+                format!("/life?org={id}"),
+                format!("/life/compliance?org={id}"),
+                format!(
+                    "/life/compliance?org={id}&from=2026-01&to=2026-03&ob=party_lecture_quarterly"
+                ),
+                format!("/life/compliance/export?org={id}"),
+                format!("/life/study?org={id}"),
+                format!("/life/inactive?org={id}&months=6"),
+            ] {
+                let status = s.get(&path).await.status().as_u16();
+                check(&format!("GET {path}"), role, Some(rel), read, status);
+            }
+        }
+        // The user's own organization by default.
+        for path in ["/life", "/life/compliance", "/life/study", "/life/inactive"] {
+            check(
+                path,
+                role,
+                None,
+                business,
+                s.get(path).await.status().as_u16(),
+            );
+        }
+        // The rules are readable by every business role, loadable by county administrators only.
+        check(
+            "GET /policy",
+            role,
+            None,
+            business,
+            s.get("/policy").await.status().as_u16(),
+        );
+        let r = s.get("/policy/1/download").await;
+        check(
+            "GET /policy/1/download",
+            role,
+            None,
+            business,
+            r.status().as_u16(),
+        );
+        let r = upload_profile(&s, &s.csrf, &bad).await;
+        if role == Role::CountyAdmin {
+            assert_eq!(
+                r.status(),
+                422,
+                "a bad profile is refused with its messages"
+            );
+        } else {
+            assert_eq!(
+                r.status(),
+                403,
+                "POST /policy/upload: {role:?} must be denied"
+            );
+        }
+        // The navigation: business roles have 组织生活 and 政策配置, system roles neither.
+        let home = s.get("/tokens").await.text().await.unwrap_or_default();
+        let home = if home.contains("<nav") {
+            home
+        } else {
+            s.get("/users").await.text().await.unwrap()
+        };
+        assert_eq!(home.contains("href=\"/life\""), business, "{role:?} nav");
+        assert_eq!(home.contains("href=\"/policy\""), business, "{role:?} nav");
+    }
+    // Nothing was loaded by the refused uploads.
+    let s = app.login("leader_town").await;
+    assert!(
+        s.get("/policy")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("第1版（jiangxi-county-2026.1）")
+    );
+}
+
+#[tokio::test]
+async fn the_compliance_api_obeys_role_and_scope() {
+    api_matrix(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn the_compliance_api_obeys_role_and_scope_on_postgres() {
+    if let Some(app) = TestApp::spawn_pg().await {
+        api_matrix(&app).await;
+    }
+}
+
+async fn api_matrix(app: &TestApp) {
+    let c = reqwest::Client::new();
+    for role in Role::ALL {
+        let Some(token) = app.api_token(&format!("{}_town", role.code())).await else {
+            assert!(role.is_system(), "{role:?} should be able to use the API");
+            continue;
+        };
+        let get = async |path: String| {
+            c.get(format!("{}/api/v1{path}", app.addr))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        };
+        let business = BUSINESS.contains(&role);
+        for rel in RELS {
+            let id = org_of(app, rel);
+            let read = business && matches!(rel, Rel::Own | Rel::Child);
+            for path in [
+                format!("/compliance?org={id}"),
+                format!("/compliance?org={id}&from=2026-01&to=2026-06"),
+                format!("/compliance/due?org={id}"),
+            ] {
+                let status = get(path.clone()).await;
+                check(&format!("API GET {path}"), role, Some(rel), read, status);
+            }
+        }
+        check(
+            "API GET /policy",
+            role,
+            None,
+            business,
+            get("/policy".into()).await,
+        );
+        assert_eq!(get("/compliance?from=2026-13".into()).await, 422);
+        assert_eq!(get("/compliance?org=abc".into()).await, 422);
+    }
+}
+
+/// The fixture members of an organization, in id order.
+async fn members_of(app: &TestApp, org: i64) -> Vec<i64> {
+    sqlx::query_scalar("SELECT id FROM members WHERE org_id = $1 ORDER BY id")
+        .bind(org)
+        .fetch_all(&app.svc.store.pool)
+        .await
+        .unwrap()
+}
+
+fn record(record_type: &str, held_on: &str) -> RecordForm {
+    RecordForm {
+        record_type: record_type.into(),
+        held_on: held_on.into(),
+        place: "村党群服务中心".into(),
+        host: "张书记".into(),
+        topics: "学习党的二十届四中全会精神".into(),
+        minutes: "会议传达学习了有关精神，并结合实际进行了讨论。".into(),
+        ..RecordForm::default()
+    }
+}
+
+/// The inside of the matrix cell for `obligation`, `period` (YYYY-MM) and `org`.
+fn cell<'a>(page: &'a str, obligation: &str, period: &str, org: i64) -> &'a str {
+    let tag =
+        format!("data-obligation=\"{obligation}\" data-period=\"{period}\" data-org=\"{org}\"");
+    let i = page.find(&tag).unwrap_or_else(|| panic!("no cell {tag}"));
+    let start = page[..i].rfind("<td").unwrap();
+    let rest = &page[start..];
+    &rest[..rest.find("</td>").unwrap()]
+}
+
+#[tokio::test]
+async fn the_matrix_shows_the_records_entered() {
+    the_matrix(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn the_matrix_shows_the_records_entered_on_postgres() {
+    if let Some(app) = TestApp::spawn_pg().await {
+        the_matrix(&app).await;
+    }
+}
+
+async fn the_matrix(app: &TestApp) {
+    let admin = TestApp::actor(&app.svc, "county_admin_root").await;
+    let today = app.svc.clock.today();
+    let a1 = app.fx.branch_a1;
+    let members = members_of(app, a1).await;
+    let f = RecordForm {
+        attendance: vec![AttendanceForm {
+            member_id: members[0],
+            present: true,
+            absent_reason: String::new(),
+        }],
+        ..record("theme_party_day", &today.to_string())
+    };
+    records::create(&app.svc, &admin, a1, &f, &[])
+        .await
+        .unwrap();
+    let study = RecordForm {
+        expected_count: "7".into(),
+        present_count: "7".into(),
+        ..record("ideology_work_study", &today.to_string())
+    };
+    records::create(&app.svc, &admin, app.fx.town_a, &study, &[])
+        .await
+        .unwrap();
+
+    let month = today.strftime("%Y-%m").to_string();
+    let last_month = (today.first_of_month() - 1.day())
+        .strftime("%Y-%m")
+        .to_string();
+    let s = app.login("branch_secretary_branch").await;
+    let page = s
+        .get(&format!("/life/compliance?org={a1}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let now = cell(&page, "theme_party_day_monthly", &month, a1);
+    assert!(now.contains("st-met") && now.contains("已完成"), "{now}");
+    let link = format!(
+        "/records?org={a1}&type=theme_party_day&from={}&to={}",
+        today.first_of_month(),
+        today.last_of_month()
+    );
+    // Askama escapes `&` in the href; the browser reads it back.
+    assert!(now.replace("&#38;", "&").contains(&link), "{now}");
+    let before = cell(&page, "theme_party_day_monthly", &last_month, a1);
+    assert!(
+        before.contains("st-missed") && before.contains("未完成"),
+        "{before}"
+    );
+    assert!(
+        page.contains("按政策配置 第1版 计算"),
+        "profile version shown"
+    );
+    // Committees' obligations do not bind a branch.
+    assert!(!page.contains("data-obligation=\"ideology_work_study_half_yearly\""));
+
+    // Town A: the branch is a child row, the roll-up counts it.
+    let s = app.login("unit_admin_town").await;
+    let page = s
+        .get(&format!(
+            "/life/compliance?org={}&ob=theme_party_day_monthly",
+            app.fx.town_a
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(cell(&page, "theme_party_day_monthly", &month, a1).contains("已完成"));
+    assert!(
+        page.contains(&format!("data-total=\"{month}\">1/1 已完成")),
+        "roll-up"
+    );
+    assert!(
+        page.contains(&format!("href=\"/life/compliance?org={a1}&amp;")),
+        "child links to its matrix"
+    );
+    assert!(
+        !page.contains("id=\"ob-party_lecture_quarterly\""),
+        "the filter keeps one obligation"
+    );
+    let export = s
+        .get(&format!("/life/compliance/export?org={}", app.fx.town_a))
+        .await;
+    assert_eq!(export.status(), 200);
+    assert!(
+        export.bytes().await.unwrap().starts_with(b"PK"),
+        "an .xlsx file"
+    );
+
+    // The landing page: what is still due, not what is done.
+    let s = app.login("branch_secretary_branch").await;
+    let life = s.get("/life").await.text().await.unwrap();
+    assert!(
+        life.contains(&format!("href=\"/records/new?org={a1}\"")),
+        "登记 link"
+    );
+    assert!(life.contains(&format!("href=\"/life/compliance?org={a1}\"")));
+    assert!(life.contains("还需讲党课 1 次"), "{life}");
+    assert!(!life.contains("开展主题党日"), "the 主题党日 is done");
+
+    // The study record names town A's 专题研究 of today.
+    let s = app.login("unit_admin_town").await;
+    let study = s.get("/life/study").await.text().await.unwrap();
+    assert!(
+        study.contains(&format!(">{today}</a>")),
+        "record date listed"
+    );
+    assert!(study.contains("中共甲镇委员会"));
+
+    // Two of the three members of A1 attended nothing.
+    let inactive = s
+        .get(&format!("/life/inactive?org={a1}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(inactive.contains("共 2 名党员"), "{inactive}");
+    assert!(inactive.contains("甲二") && inactive.contains("甲三") && !inactive.contains(">甲一<"));
+
+    // The API gives the same statuses.
+    let token = app.api_token("unit_admin_town").await.unwrap();
+    let v: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/compliance?org={a1}", app.addr))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["profile_version"], 1);
+    let td = v["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["code"] == "theme_party_day_monthly")
+        .unwrap();
+    assert_eq!(td["rows"][0]["own"][5]["status"], "met", "{td}");
+    assert_eq!(td["rows"][0]["own"][4]["status"], "missed", "{td}");
+    let due: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/compliance/due?org={a1}", app.addr))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let codes: Vec<&str> = due["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["obligation"].as_str())
+        .collect();
+    assert!(
+        codes.contains(&"party_lecture_quarterly") && !codes.contains(&"theme_party_day_monthly")
+    );
+}
+
+#[tokio::test]
+async fn a_profile_upload_is_checked_and_named_by_the_pages() {
+    profile_upload(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn a_profile_upload_is_checked_and_named_by_the_pages_on_postgres() {
+    if let Some(app) = TestApp::spawn_pg().await {
+        profile_upload(&app).await;
+    }
+}
+
+async fn profile_upload(app: &TestApp) {
+    let s = app.login("county_admin_town").await;
+    let page = s.get("/policy").await.text().await.unwrap();
+    assert!(
+        page.contains("action=\"/policy/upload\""),
+        "the upload form"
+    );
+    assert!(
+        page.contains("支部委员会") && page.contains("每月至少1次"),
+        "rules summary"
+    );
+
+    // A bad profile: every message with its line, and version 1 stays.
+    let (bad, line) = bad_profile();
+    let r = upload_profile(&s, &s.csrf, &bad).await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains(&format!("第{line}行第15列：未知的记录类型")),
+        "{page}"
+    );
+    assert!(page.contains("当前生效的仍是第1版"));
+    assert!(
+        s.get("/policy")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("第1版（jiangxi-county-2026.1）")
+    );
+
+    // CSRF: a wrong token, or the file before the token, is refused.
+    let r = upload_profile(&s, "wrong", DEFAULT_PROFILE_TOML).await;
+    assert_eq!(r.status(), 403);
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("p.toml"),
+        )
+        .text("csrf_token", s.csrf.clone());
+    let r =
+        s.c.post(format!("{}/policy/upload", s.base))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 403);
+
+    // A good profile becomes version 2 and the pages compute with it.
+    let good = DEFAULT_PROFILE_TOML.replacen(
+        "version = \"jiangxi-county-2026.1\"",
+        "version = \"jiangxi-county-2026.2\"",
+        1,
+    );
+    let r = upload_profile(&s, &s.csrf, &good).await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("已上传并启用政策配置第2版")
+    );
+    let page = s.get("/policy").await.text().await.unwrap();
+    assert!(page.contains("第2版（jiangxi-county-2026.2）"));
+    assert!(page.contains("href=\"/policy/1/download\"") && page.contains("已停用"));
+    let leader = app.login("leader_town").await;
+    let matrix = leader.get("/life/compliance").await.text().await.unwrap();
+    assert!(matrix.contains("按政策配置 第2版 计算"));
+    let d = leader.get("/policy/2/download").await;
+    assert_eq!(d.status(), 200);
+    assert_eq!(d.headers()["content-type"], "text/plain; charset=utf-8");
+    let disposition = d.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment;")
+            && disposition.contains("policy-v2-jiangxi-county-2026.2.toml")
+    );
+    assert_eq!(d.text().await.unwrap(), good);
+    assert_eq!(leader.get("/policy/99/download").await.status(), 404);
+    // A leader reads the rules but gets no upload form.
+    assert!(
+        !leader
+            .get("/policy")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("action=\"/policy/upload\"")
+    );
+
+    let token = app.api_token("leader_town").await.unwrap();
+    let v: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/policy", app.addr))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (v["version"].as_i64(), v["label"].as_str()),
+        (Some(2), Some("jiangxi-county-2026.2"))
+    );
+    assert_eq!(v["content"].as_str(), Some(good.as_str()));
+    assert_eq!(v["created_by"], "county_admin_town");
+}
