@@ -246,6 +246,11 @@ fn is_below(county: &DemoCounty, mut i: usize, ancestor: usize) -> bool {
     false
 }
 
+/// Records are built and written this many at a time: at scale 100 the
+/// county has millions of records, and holding all their rows next to the
+/// generated county doubled the load's peak memory.
+const RECORD_CHUNK: usize = 20_000;
+
 /// Organizational-life records with their sign-in lists, committee flags,
 /// checked against the active profile (the default, installed as version 1).
 /// Returns the number of records.
@@ -270,7 +275,7 @@ async fn load_records(
     // Members were inserted in order into an empty table, in one transaction:
     // their ids are consecutive from the smallest.
     let first_member: i64 = dangjian_store::bulk::min_member_id(conn).await?;
-    let mut rows = Vec::with_capacity(county.records.len());
+    let mut rows = Vec::with_capacity(RECORD_CHUNK.min(county.records.len()));
     let mut lines = Vec::new();
     for (k, r) in county.records.iter().enumerate() {
         let id = k as i64 + 1;
@@ -307,8 +312,12 @@ async fn load_records(
         for &(m, present) in &r.attendance {
             lines.push((id, first_member + m as i64, present));
         }
+        if rows.len() == RECORD_CHUNK || k + 1 == county.records.len() {
+            bulk::insert_records(conn, svc.store.engine, &rows, "demo", now).await?;
+            bulk::insert_attendance(conn, svc.store.engine, &lines).await?;
+            rows.clear();
+            lines.clear();
+        }
     }
-    bulk::insert_records(conn, svc.store.engine, &rows, "demo", now).await?;
-    bulk::insert_attendance(conn, svc.store.engine, &lines).await?;
-    Ok(rows.len())
+    Ok(county.records.len())
 }
