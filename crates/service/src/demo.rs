@@ -170,6 +170,10 @@ pub async fn load(
     )
     .await?;
     tx.commit().await?;
+    {
+        let mut conn = svc.store.read().await?;
+        bulk::vacuum_after_load(&mut conn, svc.store.engine).await?;
+    }
 
     let accounts = create_accounts(svc, county, password).await?;
     Ok(DemoSummary {

@@ -490,3 +490,23 @@ async fn sqlite_connections_are_durable_and_checked() {
     drop(tx);
     db.finish().await;
 }
+
+#[tokio::test]
+async fn after_a_bulk_load_the_tables_are_vacuumed_outside_the_transaction() {
+    for db in TestDb::all().await {
+        let mut tx = db.store.begin_write().await.unwrap();
+        add(tx.conn(), None, "中共测试县委员会", "committee").await;
+        dangjian_store::bulk::after_load(tx.conn(), db.store.engine)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut conn = db.store.read().await.unwrap();
+        dangjian_store::bulk::vacuum_after_load(&mut conn, db.store.engine)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.name));
+        // (VACUUM inside a transaction block fails on PostgreSQL: the call
+        // succeeding is the point.)
+        drop(conn);
+        db.finish().await;
+    }
+}
