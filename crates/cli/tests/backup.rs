@@ -436,7 +436,16 @@ async fn postgres_round_trips_through_pg_dump_and_pg_restore() {
     let out = run(
         &src_url,
         d,
-        &["demo", "--no-serve", "--demo-password", PASSWORD],
+        &[
+            "demo",
+            "--no-serve",
+            "--demo-password",
+            PASSWORD,
+            // Never the default `data/search`, which is relative to the
+            // test's working directory (the source tree).
+            "--search-dir",
+            d.join("search").to_str().unwrap(),
+        ],
     );
     assert!(out.status.success(), "{}", text(&out));
     // `dangjian backup` points PostgreSQL users at the procedure.
