@@ -54,7 +54,7 @@ pub fn app(state: AppState) -> Router {
                object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
     // Forms and JSON are small; only the upload route takes large bodies.
     let small = Router::new()
-        .route("/", get(|| async { Redirect::to("/orgs") }))
+        .route("/", get(home))
         .route("/healthz", get(healthz))
         .merge(auth::router())
         .merge(orgs::router())
@@ -100,6 +100,23 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
         ))
         .with_state(state)
+}
+
+/// Where a user lands after logging in: a branch secretary on what their
+/// branch still has to hold this period (组织生活), everyone else on the
+/// organization tree; the system roles on the pages they have.
+async fn home(user: auth::CurrentUser) -> Redirect {
+    use dangjian_domain::role::{Permission, Role};
+    let role = user.actor.role;
+    if role == Role::BranchSecretary {
+        Redirect::to("/life")
+    } else if role.can(Permission::ReadBusiness) {
+        Redirect::to("/orgs")
+    } else if role.can(Permission::ViewAudit) {
+        Redirect::to("/audit")
+    } else {
+        Redirect::to("/users")
+    }
 }
 
 async fn healthz(

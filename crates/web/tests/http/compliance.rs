@@ -551,3 +551,26 @@ async fn profile_upload(app: &TestApp) {
     assert_eq!(v["content"].as_str(), Some(good.as_str()));
     assert_eq!(v["created_by"], "county_admin_town");
 }
+
+/// After logging in, `/` sends each role to its home: a branch secretary to
+/// what is due (组织生活), other business roles to the tree, the system
+/// roles to the pages they have.
+#[tokio::test]
+async fn each_role_lands_on_its_home_page() {
+    let app = TestApp::spawn().await;
+    for (user, home) in [
+        ("branch_secretary_branch", "/life"),
+        ("county_admin_root", "/orgs"),
+        ("leader_town", "/orgs"),
+        ("audit_admin_root", "/audit"),
+        ("system_admin_root", "/users"),
+        ("security_admin_root", "/users"),
+    ] {
+        let s = app.login(user).await;
+        let r = s.get("/").await;
+        assert_eq!(r.status(), 303, "{user}");
+        assert_eq!(r.headers()["location"], home, "{user}");
+        let page = s.get(home).await;
+        assert_eq!(page.status(), 200, "{user} on {home}");
+    }
+}
