@@ -3,7 +3,8 @@
 //! branch, today's date, the sign-in list with one member marked absent
 //! with a reason, a photo taken on the spot; the detail page shows the
 //! photo, the record is in the branch's list and found by the search, and
-//! the 组织生活 compliance page counts this month's 支部委员会 as met.
+//! the 组织生活 compliance page turns this month's 支部委员会 from not yet
+//! held to met.
 //! Screenshots go to artifacts/screenshots/records-*.png.
 
 #[path = "support/browser.rs"]
@@ -150,6 +151,11 @@ async fn a_branch_secretary_records_a_committee_meeting_with_a_photo_on_a_phone(
     assert!(width <= 375, "the form fits a phone: {width}px wide");
     b.screenshot("records-01-form").await;
     let before = committee_cell(&b, &base, &org, &today[..7]).await;
+    if let Some(cell) = &before {
+        // The demo branch has not held this month's 支部委员会 yet.
+        assert!(!cell.contains("已完成"), "before recording: {cell}");
+        b.screenshot("records-00-compliance-before").await;
+    }
     b.goto(&format!("{base}/records/new?org={org}")).await;
     b.wait_for("form.record-form").await;
 
@@ -243,8 +249,8 @@ async fn a_branch_secretary_records_a_committee_meeting_with_a_photo_on_a_phone(
     );
     b.screenshot("records-07-search").await;
 
-    // The compliance page (组织生活 → 完成情况) counts this month as met,
-    // with one more meeting than before.
+    // The compliance page (组织生活 → 完成情况) now counts this month as
+    // met: it was not before the meeting was recorded.
     if let Some(before) = before {
         let after = committee_cell(&b, &base, &org, &today[..7])
             .await

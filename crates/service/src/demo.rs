@@ -183,14 +183,9 @@ pub async fn load(
     })
 }
 
-/// One account per role: county-level roles at the root, a township
-/// administrator at the first township, a branch secretary at a village
-/// branch of that township.
-async fn create_accounts(
-    svc: &Services,
-    county: &DemoCounty,
-    password: &str,
-) -> ServiceResult<Vec<DemoAccount>> {
+/// The township and the branch the demo's township administrator and
+/// branch secretary are bound to (indexes into `county.orgs`).
+fn account_orgs(county: &DemoCounty) -> (usize, usize) {
     let township = county
         .orgs
         .iter()
@@ -213,6 +208,18 @@ async fn create_accounts(
         })
         .or_else(|| county.orgs.iter().position(|o| o.kind == OrgKind::Branch))
         .unwrap_or(0);
+    (township, branch)
+}
+
+/// One account per role: county-level roles at the root, a township
+/// administrator at the first township, a branch secretary at a village
+/// branch of that township.
+async fn create_accounts(
+    svc: &Services,
+    county: &DemoCounty,
+    password: &str,
+) -> ServiceResult<Vec<DemoAccount>> {
+    let (township, branch) = account_orgs(county);
     let plan: [(&'static str, &str, Role, usize); 8] = [
         ("county_admin", "县委组织部管理员", Role::CountyAdmin, 0),
         ("town_admin", "乡镇党委管理员", Role::UnitAdmin, township),
@@ -279,9 +286,23 @@ async fn load_records(
     // Members were inserted in order into an empty table, in one transaction:
     // their ids are consecutive from the smallest.
     let first_member: i64 = dangjian_store::bulk::min_member_id(conn).await?;
-    let mut rows = Vec::with_capacity(RECORD_CHUNK.min(county.records.len()));
+    // The demo secretary's branch has not yet held this month's 支部委员会:
+    // their home page shows it as due, and recording it turns the month to
+    // met (the story the browser journey follows).
+    let (_, secretary_branch) = account_orgs(county);
+    let month_start = svc.clock.today().first_of_month();
+    let kept: Vec<&dangjian_domain::demo::DemoRecord> = county
+        .records
+        .iter()
+        .filter(|r| {
+            !(r.org == secretary_branch
+                && r.record_type == "branch_committee_meeting"
+                && r.held_on >= month_start)
+        })
+        .collect();
+    let mut rows = Vec::with_capacity(RECORD_CHUNK.min(kept.len()));
     let mut lines = Vec::new();
-    for (k, r) in county.records.iter().enumerate() {
+    for (k, r) in kept.iter().enumerate() {
         let id = k as i64 + 1;
         rows.push(BulkRecord {
             id,
@@ -316,12 +337,12 @@ async fn load_records(
         for &(m, present) in &r.attendance {
             lines.push((id, first_member + m as i64, present));
         }
-        if rows.len() == RECORD_CHUNK || k + 1 == county.records.len() {
+        if rows.len() == RECORD_CHUNK || k + 1 == kept.len() {
             bulk::insert_records(conn, svc.store.engine, &rows, "demo", now).await?;
             bulk::insert_attendance(conn, svc.store.engine, &lines).await?;
             rows.clear();
             lines.clear();
         }
     }
-    Ok(county.records.len())
+    Ok(kept.len())
 }
