@@ -17,6 +17,7 @@ pub mod org;
 pub mod profile;
 pub mod record;
 pub mod user;
+pub mod warnings;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};

@@ -1,0 +1,267 @@
+//! Early-warning (软弱涣散预警) facts and snapshots. The facts the platform
+//! already records come from three grouped queries over a scope (its
+//! organizations, their committee terms, their members' aggregates); a run
+//! and its results are inserted in bulk and never updated.
+
+use crate::bulk::values;
+use crate::{DbResult, Engine, dynamic};
+use sqlx::AnyConnection;
+
+/// What the engine reads of an active organization, plus its name and path.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WarnOrgRow {
+    pub id: i64,
+    pub path: String,
+    pub name: String,
+    pub kind: String,
+    pub sector: String,
+    pub secretary_vacant_since: Option<String>,
+}
+
+/// Active organizations of the subtree `path..upper`, in tree order.
+pub async fn orgs(conn: &mut AnyConnection, path: &str, upper: &str) -> DbResult<Vec<WarnOrgRow>> {
+    Ok(sqlx::query_as::<_, WarnOrgRow>(
+        "SELECT id, path, name, kind, sector, secretary_vacant_since FROM orgs \
+         WHERE path >= $1 AND path < $2 AND status = 'active' ORDER BY path",
+    )
+    .bind(path)
+    .bind(upper)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// A committee term of an organization of the scope.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TermFactRow {
+    pub org_id: i64,
+    pub start_date: String,
+    pub due_date: String,
+    pub actual_date: Option<String>,
+}
+
+/// Every term of the subtree's organizations, latest start first per
+/// organization (the caller keeps the first of each).
+pub async fn terms(
+    conn: &mut AnyConnection,
+    path: &str,
+    upper: &str,
+) -> DbResult<Vec<TermFactRow>> {
+    Ok(sqlx::query_as::<_, TermFactRow>(
+        "SELECT t.org_id, t.start_date, t.due_date, t.actual_date FROM org_terms t \
+         JOIN orgs o ON o.id = t.org_id WHERE o.path >= $1 AND o.path < $2 \
+         ORDER BY t.org_id, t.start_date DESC, t.id DESC",
+    )
+    .bind(path)
+    .bind(upper)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// The active members of one organization, aggregated.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberStatRow {
+    pub org_id: i64,
+    pub members: i64,
+    /// Sum over members of `birth year × 12 + birth month` (the average age
+    /// is computed to the month; a day's precision changes no warning).
+    pub birth_months: i64,
+    /// Latest 入党 date among them.
+    pub last_joined: Option<String>,
+}
+
+/// Member aggregates per organization of the subtree, one grouped query
+/// over the members' scope index. Birth and join dates are `YYYY-MM-DD`.
+pub async fn member_stats(
+    conn: &mut AnyConnection,
+    path: &str,
+    upper: &str,
+) -> DbResult<Vec<MemberStatRow>> {
+    Ok(sqlx::query_as::<_, MemberStatRow>(
+        "SELECT org_id, COUNT(*) AS members, \
+         CAST(SUM(CAST(SUBSTR(birth_date, 1, 4) AS INTEGER) * 12 + CAST(SUBSTR(birth_date, 6, 2) AS INTEGER)) AS BIGINT) AS birth_months, \
+         MAX(joined_on) AS last_joined \
+         FROM members WHERE status = 'active' AND org_path >= $1 AND org_path < $2 GROUP BY org_id",
+    )
+    .bind(path)
+    .bind(upper)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// A run to store.
+#[derive(Debug, Clone)]
+pub struct NewRun<'a> {
+    pub profile_version: i64,
+    pub profile_hash: &'a str,
+    pub as_of: &'a str,
+    pub scope_org_id: i64,
+    pub scope_path: &'a str,
+    pub created_by: &'a str,
+    pub created_at: &'a str,
+    /// Organizations per level: green, yellow, orange, red.
+    pub counts: [i64; 4],
+}
+
+/// One organization's result to store.
+#[derive(Debug, Clone)]
+pub struct NewResult<'a> {
+    pub org_id: i64,
+    pub org_path: &'a str,
+    pub level: &'a str,
+    pub score: i64,
+    /// JSON array.
+    pub reasons: String,
+    /// JSON array.
+    pub no_data: String,
+}
+
+fn batch(engine: Engine) -> usize {
+    match engine {
+        Engine::Sqlite => 16,
+        Engine::Postgres => 500,
+    }
+}
+
+/// Inserts a run and its results; returns the run's id.
+pub async fn insert_run(
+    conn: &mut AnyConnection,
+    engine: Engine,
+    run: &NewRun<'_>,
+    results: &[NewResult<'_>],
+) -> DbResult<i64> {
+    let org_count = i64::try_from(results.len()).unwrap_or(i64::MAX);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO warning_runs (profile_version, profile_hash, as_of, scope_org_id, scope_path, \
+         created_by, created_at, org_count, green, yellow, orange, red) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(run.profile_version)
+    .bind(run.profile_hash)
+    .bind(run.as_of)
+    .bind(run.scope_org_id)
+    .bind(run.scope_path)
+    .bind(run.created_by)
+    .bind(run.created_at)
+    .bind(org_count)
+    .bind(run.counts[0])
+    .bind(run.counts[1])
+    .bind(run.counts[2])
+    .bind(run.counts[3])
+    .fetch_one(&mut *conn)
+    .await?;
+    for chunk in results.chunks(batch(engine)) {
+        let sql = format!(
+            "INSERT INTO warning_results (run_id, org_id, org_path, level, score, reasons, no_data) VALUES {}",
+            values(7, chunk.len())
+        );
+        let mut q = sqlx::query(dynamic(sql));
+        for r in chunk {
+            q = q
+                .bind(id)
+                .bind(r.org_id)
+                .bind(r.org_path)
+                .bind(r.level)
+                .bind(r.score)
+                .bind(&r.reasons)
+                .bind(&r.no_data);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(id)
+}
+
+/// A stored run.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunRow {
+    pub id: i64,
+    pub profile_version: i64,
+    pub profile_hash: String,
+    pub as_of: String,
+    pub scope_org_id: i64,
+    pub scope_path: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub org_count: i64,
+    pub green: i64,
+    pub yellow: i64,
+    pub orange: i64,
+    pub red: i64,
+}
+
+const RUN_COLUMNS: &str = "id, profile_version, profile_hash, as_of, scope_org_id, scope_path, \
+     created_by, created_at, org_count, green, yellow, orange, red";
+
+/// The latest run whose scope is one of `scope_paths` (an organization's
+/// path and its ancestors': every such run covers the organization's
+/// subtree).
+pub async fn latest_run(
+    conn: &mut AnyConnection,
+    scope_paths: &[String],
+) -> DbResult<Option<RunRow>> {
+    if scope_paths.is_empty() {
+        return Ok(None);
+    }
+    let list = (1..=scope_paths.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {RUN_COLUMNS} FROM warning_runs WHERE scope_path IN ({list}) ORDER BY id DESC LIMIT 1"
+    );
+    let mut q = sqlx::query_as::<_, RunRow>(dynamic(sql));
+    for p in scope_paths {
+        q = q.bind(p);
+    }
+    Ok(q.fetch_optional(&mut *conn).await?)
+}
+
+/// A stored result with the organization's current name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ResultRow {
+    pub org_id: i64,
+    pub org_path: String,
+    pub org_name: String,
+    pub level: String,
+    pub score: i64,
+    pub reasons: String,
+    pub no_data: String,
+}
+
+/// The results of `run_id` for organizations in `path..upper`, in tree order.
+pub async fn results(
+    conn: &mut AnyConnection,
+    run_id: i64,
+    path: &str,
+    upper: &str,
+) -> DbResult<Vec<ResultRow>> {
+    Ok(sqlx::query_as::<_, ResultRow>(
+        "SELECT w.org_id, w.org_path, o.name AS org_name, w.level, w.score, w.reasons, w.no_data \
+         FROM warning_results w JOIN orgs o ON o.id = w.org_id \
+         WHERE w.run_id = $1 AND w.org_path >= $2 AND w.org_path < $3 ORDER BY w.org_path",
+    )
+    .bind(run_id)
+    .bind(path)
+    .bind(upper)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// One organization's level in one run.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HistoryRow {
+    pub run_id: i64,
+    pub as_of: String,
+    pub level: String,
+    pub score: i64,
+}
+
+/// Every stored result of an organization, oldest run first.
+pub async fn history(conn: &mut AnyConnection, org_id: i64) -> DbResult<Vec<HistoryRow>> {
+    Ok(sqlx::query_as::<_, HistoryRow>(
+        "SELECT r.id AS run_id, r.as_of, w.level, w.score FROM warning_results w \
+         JOIN warning_runs r ON r.id = w.run_id WHERE w.org_id = $1 ORDER BY r.id",
+    )
+    .bind(org_id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
