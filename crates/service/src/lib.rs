@@ -21,6 +21,7 @@ pub mod orgs;
 pub mod policy;
 pub mod records;
 pub mod users;
+pub mod warnings;
 
 pub use actor::Actor;
 pub use clock::Clock;

@@ -1,0 +1,403 @@
+//! Early warning of weak and lax organizations (软弱涣散预警): gathers the
+//! facts the platform records for a scope, runs the pure engine
+//! (`dangjian_domain::warnings`) and stores the outcome as a snapshot that
+//! names the profile version and hash it used; reads the latest snapshot
+//! covering an organization and an organization's history.
+//!
+//! Facts come from three grouped queries whatever the size of the scope
+//! (see `store::warnings`). What the platform does not record yet — the
+//! village registry (collective income, petitions, disclosure, supervision
+//! committee), satisfaction surveys, assessments, discipline cases,
+//! development candidates — stays `None`, so those indicators read "no
+//! data", never a pass.
+
+use crate::Services;
+use crate::actor::Actor;
+use crate::audit;
+use crate::error::{ServiceError, ServiceResult};
+use crate::policy;
+use dangjian_domain::ids::OrgId;
+use dangjian_domain::org::{OrgKind, Sector};
+use dangjian_domain::policy::IndicatorKind;
+use dangjian_domain::role::{Permission, Role};
+use dangjian_domain::warnings::{
+    Last, Level, LevelCounts, OrgWarningFacts, TermFact, evaluate, ranked,
+};
+use dangjian_store::org::{self as odb, OrgRow};
+use dangjian_store::warnings::{
+    self as db, MemberStatRow, NewResult, NewRun, ResultRow, TermFactRow, WarnOrgRow,
+};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::HashMap;
+
+/// One triggered indicator, as stored in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReasonView {
+    /// Indicator code, e.g. `secretary_vacant`.
+    pub indicator: String,
+    pub label: String,
+    pub criterion: u8,
+    pub weight: u32,
+    /// What was found, e.g. 书记空缺已100天（超过90天）.
+    pub detail: String,
+    /// The page the evidence is on (`org_detail`, `members`, …).
+    pub evidence: String,
+}
+
+/// An indicator without data, as stored in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoDataView {
+    pub indicator: String,
+    pub label: String,
+}
+
+/// One organization's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrgWarningView {
+    pub org_id: i64,
+    pub org_name: String,
+    pub org_path: String,
+    pub level: Level,
+    pub score: i64,
+    pub reasons: Vec<ReasonView>,
+    pub no_data: Vec<NoDataView>,
+}
+
+/// A stored run, limited to the organizations the reader may see.
+#[derive(Debug, Clone, Serialize)]
+pub struct WarningRunView {
+    pub run_id: i64,
+    /// The database's number of the profile used, and its content hash.
+    pub profile_version: i64,
+    pub profile_hash: String,
+    pub as_of: String,
+    /// The organization the run was made for.
+    pub scope_org_id: i64,
+    pub created_by: String,
+    pub created_at: String,
+    /// Counts over `results`.
+    pub counts: LevelCounts,
+    /// Worst first: level, then score, then tree order.
+    pub results: Vec<OrgWarningView>,
+}
+
+/// One organization's level in one stored run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryPoint {
+    pub run_id: i64,
+    pub as_of: String,
+    pub level: Level,
+    pub score: i64,
+}
+
+/// Running an evaluation writes a snapshot that the county and township
+/// committees act on, so it takes the organization-management permission
+/// (county and unit administrators, each within its own subtree): a branch
+/// secretary does not file warnings about its own branch, and the
+/// read-only roles only read snapshots.
+fn require_run(actor: &Actor) -> ServiceResult<()> {
+    if actor.role == Role::CountyAdmin {
+        return Ok(());
+    }
+    actor.require(Permission::ManageOrgs)
+}
+
+fn parse_day(raw: Option<&str>) -> Option<Date> {
+    raw.and_then(|d| d.parse().ok())
+}
+
+/// Months from year 0 to `day`'s month.
+fn months(day: Date) -> i64 {
+    i64::from(day.year()) * 12 + i64::from(day.month())
+}
+
+/// Builds the engine's facts from the loaded rows.
+fn build_facts(
+    orgs: &[WarnOrgRow],
+    terms: &[TermFactRow],
+    stats: &[MemberStatRow],
+    today: Date,
+) -> Vec<OrgWarningFacts> {
+    // Rows are ordered latest start first per organization: keep the first.
+    let mut term_of: HashMap<i64, &TermFactRow> = HashMap::new();
+    for t in terms {
+        term_of.entry(t.org_id).or_insert(t);
+    }
+    let stat_of: HashMap<i64, &MemberStatRow> = stats.iter().map(|s| (s.org_id, s)).collect();
+    orgs.iter()
+        .filter_map(|o| {
+            let kind = OrgKind::from_code(&o.kind)?;
+            let sector = Sector::from_code(&o.sector)?;
+            let mut f = OrgWarningFacts::unknown(OrgId(o.id), kind, sector);
+            f.secretary_vacant_since = parse_day(o.secretary_vacant_since.as_deref());
+            f.term = term_of.get(&o.id).and_then(|t| {
+                Some(TermFact {
+                    due: t.due_date.parse().ok()?,
+                    completed: t.actual_date.is_some(),
+                })
+            });
+            if let Some(s) = stat_of.get(&o.id).filter(|s| s.members > 0) {
+                f.member_count = u32::try_from(s.members).unwrap_or(u32::MAX);
+                // Average age to the month, in tenths of a year.
+                let age_months = months(today) - s.birth_months / s.members;
+                f.average_age_tenths = u32::try_from(age_months * 10 / 12).ok();
+                f.last_new_member =
+                    Some(parse_day(s.last_joined.as_deref()).map_or(Last::Never, Last::On));
+            }
+            // Organizational-life compliance (criterion 4) is computed by the
+            // compliance service over a window of periods; turning its cells
+            // into one rate per organization needs a rule for which periods
+            // count (open ones, organizations founded mid-year) that is not
+            // settled yet, so it stays "no data" in this slice.
+            f.compliance_permille = None;
+            Some(f)
+        })
+        .collect()
+}
+
+fn view_of(row: &ResultRow) -> OrgWarningView {
+    OrgWarningView {
+        org_id: row.org_id,
+        org_name: row.org_name.clone(),
+        org_path: row.org_path.clone(),
+        level: Level::parse(&row.level).unwrap_or(Level::Green),
+        score: row.score,
+        reasons: serde_json::from_str(&row.reasons).unwrap_or_default(),
+        no_data: serde_json::from_str(&row.no_data).unwrap_or_default(),
+    }
+}
+
+/// Worst first, then tree order.
+fn rank(results: &mut [OrgWarningView]) {
+    results.sort_by(|a, b| {
+        b.level
+            .cmp(&a.level)
+            .then(b.score.cmp(&a.score))
+            .then(a.org_path.cmp(&b.org_path))
+    });
+}
+
+fn counts_of(results: &[OrgWarningView]) -> LevelCounts {
+    let mut c = LevelCounts::default();
+    for r in results {
+        match r.level {
+            Level::Green => c.green += 1,
+            Level::Yellow => c.yellow += 1,
+            Level::Orange => c.orange += 1,
+            Level::Red => c.red += 1,
+        }
+        if !r.no_data.is_empty() {
+            c.incomplete += 1;
+        }
+    }
+    c
+}
+
+fn code_of<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// Evaluates `org_id` and everything below it against the active profile
+/// and stores the outcome as a snapshot, in one transaction with its audit
+/// row (`warning.run`).
+pub async fn evaluate_scope(
+    svc: &Services,
+    actor: &Actor,
+    org_id: i64,
+) -> ServiceResult<WarningRunView> {
+    require_run(actor)?;
+    let today = svc.clock.today();
+    let now = svc.clock.now_text();
+    let engine = svc.store.engine;
+    let mut tx = svc.store.begin_write().await?;
+    let scope: OrgRow = odb::get_org(tx.conn(), org_id).await?;
+    actor.require_scope(&scope.path)?;
+    let active = policy::active_in(tx.conn(), svc).await?;
+    let upper = odb::upper_of(&scope.path);
+    let orgs = db::orgs(tx.conn(), &scope.path, &upper).await?;
+    let terms = db::terms(tx.conn(), &scope.path, &upper).await?;
+    let stats = db::member_stats(tx.conn(), &scope.path, &upper).await?;
+    let facts = build_facts(&orgs, &terms, &stats, today);
+    let run = evaluate(&active.profile, &facts, today);
+    let by_id: HashMap<i64, &WarnOrgRow> = orgs.iter().map(|o| (o.id, o)).collect();
+    let mut counts = [0i64; 4];
+    let mut views = Vec::with_capacity(run.results.len());
+    for w in ranked(&run.results) {
+        let Some(o) = by_id.get(&w.org.0) else {
+            continue;
+        };
+        counts[Level::ALL.iter().position(|l| *l == w.level).unwrap_or(0)] += 1;
+        views.push(OrgWarningView {
+            org_id: o.id,
+            org_name: o.name.clone(),
+            org_path: o.path.clone(),
+            level: w.level,
+            score: i64::from(w.score),
+            reasons: w
+                .reasons
+                .iter()
+                .map(|r| ReasonView {
+                    indicator: r.indicator.code().to_owned(),
+                    label: r.label.clone(),
+                    criterion: r.criterion,
+                    weight: r.weight,
+                    detail: r.detail.clone(),
+                    evidence: code_of(&r.evidence),
+                })
+                .collect(),
+            no_data: w
+                .no_data
+                .iter()
+                .map(|k| NoDataView {
+                    indicator: k.code().to_owned(),
+                    label: label_of(&active.profile, *k),
+                })
+                .collect(),
+        });
+    }
+    rank(&mut views);
+    let as_of = today.to_string();
+    let results: Vec<NewResult<'_>> = views
+        .iter()
+        .map(|v| NewResult {
+            org_id: v.org_id,
+            org_path: &v.org_path,
+            level: v.level.code(),
+            score: v.score,
+            reasons: serde_json::to_string(&v.reasons).unwrap_or_else(|_| "[]".into()),
+            no_data: serde_json::to_string(&v.no_data).unwrap_or_else(|_| "[]".into()),
+        })
+        .collect();
+    let run_id = db::insert_run(
+        tx.conn(),
+        engine,
+        &NewRun {
+            profile_version: active.version,
+            profile_hash: active.profile.content_hash(),
+            as_of: &as_of,
+            scope_org_id: scope.id,
+            scope_path: &scope.path,
+            created_by: &actor.username,
+            created_at: &now,
+            counts,
+        },
+        &results,
+    )
+    .await?;
+    audit::by(
+        tx.conn(),
+        svc,
+        actor,
+        "warning.run",
+        &format!("warning_run:{run_id}"),
+        &scope.path,
+        &json!({"after": {
+            "org": scope.id,
+            "as_of": as_of,
+            "profile_version": active.version,
+            "orgs": views.len(),
+            "green": counts[0], "yellow": counts[1], "orange": counts[2], "red": counts[3],
+        }}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(WarningRunView {
+        run_id,
+        profile_version: active.version,
+        profile_hash: active.profile.content_hash().to_owned(),
+        as_of,
+        scope_org_id: scope.id,
+        created_by: actor.username.clone(),
+        created_at: now,
+        counts: counts_of(&views),
+        results: views,
+    })
+}
+
+fn label_of(profile: &dangjian_domain::policy::Profile, kind: IndicatorKind) -> String {
+    profile
+        .indicator(kind)
+        .map_or_else(|| kind.code().to_owned(), |i| i.label.clone())
+}
+
+/// The paths of `path`'s organization and of its ancestors
+/// (`/1/7/42/` → `/1/`, `/1/7/`, `/1/7/42/`).
+fn covering_paths(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut acc = String::from("/");
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        acc.push_str(seg);
+        acc.push('/');
+        out.push(acc.clone());
+    }
+    out
+}
+
+/// The latest snapshot covering `org_id` (made for it or an ancestor), with
+/// the results of `org_id`'s subtree only.
+pub async fn latest(
+    svc: &Services,
+    actor: &Actor,
+    org_id: i64,
+) -> ServiceResult<Option<WarningRunView>> {
+    actor.require(Permission::ReadBusiness)?;
+    let mut conn = svc.store.read().await?;
+    let org: OrgRow = odb::get_org(&mut conn, org_id).await?;
+    actor.require_scope(&org.path)?;
+    let Some(run) = db::latest_run(&mut conn, &covering_paths(&org.path)).await? else {
+        return Ok(None);
+    };
+    let upper = odb::upper_of(&org.path);
+    let rows = db::results(&mut conn, run.id, &org.path, &upper).await?;
+    let mut results: Vec<OrgWarningView> = rows.iter().map(view_of).collect();
+    rank(&mut results);
+    Ok(Some(WarningRunView {
+        run_id: run.id,
+        profile_version: run.profile_version,
+        profile_hash: run.profile_hash,
+        as_of: run.as_of,
+        scope_org_id: run.scope_org_id,
+        created_by: run.created_by,
+        created_at: run.created_at,
+        counts: counts_of(&results),
+        results,
+    }))
+}
+
+/// Every stored level of `org_id`, oldest run first.
+pub async fn history(
+    svc: &Services,
+    actor: &Actor,
+    org_id: i64,
+) -> ServiceResult<Vec<HistoryPoint>> {
+    actor.require(Permission::ReadBusiness)?;
+    let mut conn = svc.store.read().await?;
+    let org: OrgRow = odb::get_org(&mut conn, org_id).await?;
+    actor.require_scope(&org.path)?;
+    let rows = db::history(&mut conn, org_id).await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(HistoryPoint {
+                run_id: r.run_id,
+                level: Level::parse(&r.level).ok_or(ServiceError::NotFound)?,
+                as_of: r.as_of,
+                score: r.score,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::covering_paths;
+
+    #[test]
+    fn covering_paths_are_the_org_and_its_ancestors() {
+        assert_eq!(covering_paths("/1/7/42/"), ["/1/", "/1/7/", "/1/7/42/"]);
+    }
+}
