@@ -41,6 +41,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Export { command } => data::export(&svc, command).await,
         Command::Import { command } => data::import(&svc, command).await,
         Command::Policy { command } => crate::policy::run(&svc, command).await,
+        Command::Warn(args) => crate::warn::run(&svc, &args).await,
         Command::Backup(_) | Command::Restore(_) => unreachable!("handled above"),
     }
 }

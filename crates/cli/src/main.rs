@@ -5,6 +5,7 @@
 mod commands;
 mod data;
 mod policy;
+mod warn;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -83,6 +84,10 @@ pub enum Command {
         #[command(subcommand)]
         command: policy::PolicyCommand,
     },
+    /// Evaluate the early-warning indicators (软弱涣散预警) of an
+    /// organization's subtree as a given user, store the snapshot, and print
+    /// the counts per level and the 20 worst organizations with their reasons.
+    Warn(warn::WarnArgs),
 }
 
 #[derive(Subcommand, Debug)]
