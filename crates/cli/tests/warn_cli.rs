@@ -1,6 +1,6 @@
 //! `dangjian warn` with the real binary on a fresh SQLite instance: a village
 //! branch whose secretary post has been vacant for 200 days is listed with
-//! its reason; the snapshot is stored and audited; a user outside the
+//! its reasons; the snapshot is stored and audited; a user outside the
 //! organization's scope is refused.
 
 use dangjian_service::fixture::{actor, org_form};
@@ -80,7 +80,11 @@ async fn warn_prints_counts_and_the_worst_organizations() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
     assert!(out.contains("共2个组织"), "{out}");
-    assert!(out.contains("橙色预警1个"), "{out}");
+    assert!(out.contains("红色预警1个"), "{out}");
+    assert!(
+        out.contains("组织生活不正常：组织生活完成率0%（低于80%）"),
+        "{out}"
+    );
     assert!(out.contains("中共某村支部委员会"), "{out}");
     assert!(
         out.contains("书记缺职超过3个月：书记空缺已200天（超过90天）"),

@@ -577,3 +577,44 @@ async fn scoped(conn: &mut Conn, actor: &Actor, org_id: i64) -> ServiceResult<Or
     actor.require_scope(&org.path)?;
     Ok(org)
 }
+
+/// Each bound organization's share of obligations met over `window`, in
+/// permille, for the early warnings: met cells over met and missed ones.
+/// Periods still open (open, due soon) and periods the organization was
+/// not held to are left out; an organization with neither met nor missed
+/// cells gets no rate ("no data"). Runs inside the caller's transaction.
+pub(crate) async fn rates_in(
+    conn: &mut Conn,
+    svc: &Services,
+    active: &ActiveProfile,
+    scope_path: &str,
+    window: Window,
+) -> ServiceResult<HashMap<i64, u32>> {
+    let upper = odb::upper_of(scope_path);
+    let orgs = odb::facts(conn, scope_path, &upper).await?;
+    let from = date(window.from.year(), 1, 1).to_string();
+    let to = date(window.to.year(), 12, 31).to_string();
+    let rows = packed_facts(conn, svc.store.engine, scope_path, &upper, &from, &to).await?;
+    let compliance = run(active, &orgs, &rows, window, svc.clock.today());
+    let mut tally: HashMap<i64, (u32, u32)> = HashMap::new();
+    for oc in &compliance.obligations {
+        for (org, cells) in oc.rows() {
+            let t = tally.entry(org.0).or_default();
+            for c in cells {
+                match c.status {
+                    Status::Met => {
+                        t.0 += 1;
+                        t.1 += 1;
+                    }
+                    Status::Missed => t.1 += 1,
+                    Status::DueSoon | Status::Open | Status::NotInForce => {}
+                }
+            }
+        }
+    }
+    Ok(tally
+        .into_iter()
+        .filter(|(_, (_, total))| *total > 0)
+        .map(|(org, (met, total))| (org, met * 1000 / total))
+        .collect())
+}

@@ -5,7 +5,8 @@
 //! covering an organization and an organization's history.
 //!
 //! Facts come from three grouped queries whatever the size of the scope
-//! (see `store::warnings`). What the platform does not record yet — the
+//! (see `store::warnings`), and organizational-life compliance over the
+//! last twelve months from the compliance engine (two more queries). What the platform does not record yet — the
 //! village registry (collective income, petitions, disclosure, supervision
 //! committee), satisfaction surveys, assessments, discipline cases,
 //! development candidates — stays `None`, so those indicators read "no
@@ -14,9 +15,11 @@
 use crate::Services;
 use crate::actor::Actor;
 use crate::audit;
+use crate::compliance;
 use crate::error::{ServiceError, ServiceResult};
 use crate::policy;
 use dangjian_domain::ids::OrgId;
+use dangjian_domain::obligations::Window;
 use dangjian_domain::org::{OrgKind, Sector};
 use dangjian_domain::policy::IndicatorKind;
 use dangjian_domain::role::{Permission, Role};
@@ -118,6 +121,7 @@ fn build_facts(
     orgs: &[WarnOrgRow],
     terms: &[TermFactRow],
     stats: &[MemberStatRow],
+    rates: &HashMap<i64, u32>,
     today: Date,
 ) -> Vec<OrgWarningFacts> {
     // Rows are ordered latest start first per organization: keep the first.
@@ -146,12 +150,7 @@ fn build_facts(
                 f.last_new_member =
                     Some(parse_day(s.last_joined.as_deref()).map_or(Last::Never, Last::On));
             }
-            // Organizational-life compliance (criterion 4) is computed by the
-            // compliance service over a window of periods; turning its cells
-            // into one rate per organization needs a rule for which periods
-            // count (open ones, organizations founded mid-year) that is not
-            // settled yet, so it stays "no data" in this slice.
-            f.compliance_permille = None;
+            f.compliance_permille = rates.get(&o.id).copied();
             Some(f)
         })
         .collect()
@@ -222,7 +221,18 @@ pub async fn evaluate_scope(
     let orgs = db::orgs(tx.conn(), &scope.path, &upper).await?;
     let terms = db::terms(tx.conn(), &scope.path, &upper).await?;
     let stats = db::member_stats(tx.conn(), &scope.path, &upper).await?;
-    let facts = build_facts(&orgs, &terms, &stats, today);
+    // Organizational-life compliance over the last twelve months, by the
+    // compliance engine on the same transaction.
+    let window = Window {
+        from: today
+            .checked_sub(jiff::Span::new().years(1))
+            .map_err(|_| ServiceError::NotFound)?
+            .tomorrow()
+            .map_err(|_| ServiceError::NotFound)?,
+        to: today,
+    };
+    let rates = compliance::rates_in(tx.conn(), svc, &active, &scope.path, window).await?;
+    let facts = build_facts(&orgs, &terms, &stats, &rates, today);
     let run = evaluate(&active.profile, &facts, today);
     let by_id: HashMap<i64, &WarnOrgRow> = orgs.iter().map(|o| (o.id, o)).collect();
     let mut counts = [0i64; 4];

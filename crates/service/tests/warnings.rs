@@ -1,7 +1,8 @@
 //! Early-warning snapshots on the fixture county, on SQLite and PostgreSQL.
 //! Today is 2026-11-29. Branch A1's secretary post has been vacant since
 //! 2026-08-21 (100 days, over the default 90); branch B1 started its current
-//! term on 2024-06-01 (due 2029, so not overdue).
+//! term on 2024-06-01 (due 2029, so not overdue). No records are held, so
+//! every branch met none of its obligations of the last twelve months.
 
 mod common;
 mod support;
@@ -63,17 +64,31 @@ async fn a_vacant_secretary_warns_with_its_reason_and_missing_data_is_reported()
             .unwrap_or_else(|| panic!("{e}: no vacancy reason: {:?}", a1.reasons));
         assert_eq!(vacant.detail, "书记空缺已100天（超过90天）", "{e}");
         assert_eq!(vacant.evidence, "org_detail", "{e}");
-        assert_eq!(a1.reasons.len(), 1, "{e}: {:?}", a1.reasons);
+        // With no organizational life recorded, 40 + 30 reaches red.
+        assert_eq!(
+            codes(a1.reasons.iter().map(|r| &r.indicator)),
+            ["secretary_vacant", "org_life_compliance"],
+            "{e}"
+        );
+        assert_eq!(a1.level, Level::Red, "{e}");
 
-        // Branch B1: secretary, members and a current term are recorded; what
-        // the platform does not record is "no data", never a pass or a reason.
+        // Branch B1: secretary, members and a current term are recorded, and
+        // its compliance is computed (0 of its closed periods met); what the
+        // platform does not record is "no data", never a pass or a reason.
         let b1 = result(&run, t.fx.branch_b1);
-        assert_eq!(b1.level, Level::Green, "{e}: {:?}", b1.reasons);
-        assert!(b1.reasons.is_empty(), "{e}: {:?}", b1.reasons);
+        assert_eq!(b1.level, Level::Orange, "{e}: {:?}", b1.reasons);
+        assert_eq!(
+            b1.reasons
+                .iter()
+                .map(|r| r.detail.as_str())
+                .collect::<Vec<_>>(),
+            ["组织生活完成率0%（低于80%）"],
+            "{e}"
+        );
+        assert_eq!(b1.reasons[0].evidence, "compliance", "{e}");
         let missing = codes(b1.no_data.iter().map(|n| &n.indicator));
         for code in [
             "no_development_candidate",
-            "org_life_compliance",
             "collective_economy",
             "petitions_disputes",
             "satisfaction",
@@ -91,10 +106,10 @@ async fn a_vacant_secretary_warns_with_its_reason_and_missing_data_is_reported()
         let label = &b1
             .no_data
             .iter()
-            .find(|n| n.indicator == "org_life_compliance")
+            .find(|n| n.indicator == "satisfaction")
             .unwrap()
             .label;
-        assert_eq!(label, "组织生活不正常", "{e}");
+        assert_eq!(label, "群众满意度低于60%", "{e}");
         chain_ok(&t).await;
     }
 }
