@@ -192,29 +192,17 @@ pub async fn insert_records(
         let mut q = sqlx::query(dynamic(sql));
         for r in chunk {
             let f = &r.fields;
-            q = q
-                .bind(r.id)
-                .bind(r.org_id)
-                .bind(&r.org_path)
-                .bind(&f.record_type)
-                .bind(&f.held_on)
-                .bind(&f.place)
-                .bind(&f.host)
-                .bind(&f.topics)
-                .bind(&f.minutes)
-                .bind(f.expected_count)
-                .bind(f.present_count)
-                .bind(f.voting_count)
-                .bind(f.voting_present)
-                .bind(i64::from(f.valid))
-                .bind(&f.marks)
-                .bind(r.status)
-                .bind(r.reviewed_by.clone())
-                .bind(r.reviewed_by.as_ref().map(|_| now.to_owned()))
-                .bind(f.profile_version)
-                .bind(created_by)
-                .bind(now)
-                .bind(now);
+            q = crate::record::bind_record_fields!(
+                q.bind(r.id).bind(r.org_id).bind(&r.org_path),
+                f
+            )
+            .bind(r.status)
+            .bind(r.reviewed_by.clone())
+            .bind(r.reviewed_by.as_ref().map(|_| now.to_owned()))
+            .bind(f.profile_version)
+            .bind(created_by)
+            .bind(now)
+            .bind(now);
         }
         q.execute(&mut *conn).await.map_err(DbError::from_sqlx)?;
     }

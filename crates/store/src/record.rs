@@ -57,6 +57,28 @@ pub struct RecordFields {
     pub profile_version: i64,
 }
 
+/// Binds the twelve author columns of [`RecordFields`] from `record_type` to
+/// `marks` in their schema order; every statement that writes them lists
+/// them in that order (`profile_version` is bound where each statement has it).
+macro_rules! bind_record_fields {
+    ($q:expr, $f:expr) => {{
+        let f: &$crate::record::RecordFields = $f;
+        $q.bind(&f.record_type)
+            .bind(&f.held_on)
+            .bind(&f.place)
+            .bind(&f.host)
+            .bind(&f.topics)
+            .bind(&f.minutes)
+            .bind(f.expected_count)
+            .bind(f.present_count)
+            .bind(f.voting_count)
+            .bind(f.voting_present)
+            .bind(i64::from(f.valid))
+            .bind(&f.marks)
+    }};
+}
+pub(crate) use bind_record_fields;
+
 pub async fn insert_record(
     conn: &mut AnyConnection,
     org_id: i64,
@@ -65,7 +87,7 @@ pub async fn insert_record(
     created_by: &str,
     now: &str,
 ) -> DbResult<i64> {
-    sqlx::query_scalar(
+    let q = sqlx::query_scalar(
         "INSERT INTO records (org_id, org_path, record_type, held_on, place, host, topics, minutes, \
          expected_count, present_count, voting_count, voting_present, valid, marks, status, \
          profile_version, created_by, created_at, updated_at) \
@@ -73,25 +95,14 @@ pub async fn insert_record(
          RETURNING id",
     )
     .bind(org_id)
-    .bind(org_path)
-    .bind(&f.record_type)
-    .bind(&f.held_on)
-    .bind(&f.place)
-    .bind(&f.host)
-    .bind(&f.topics)
-    .bind(&f.minutes)
-    .bind(f.expected_count)
-    .bind(f.present_count)
-    .bind(f.voting_count)
-    .bind(f.voting_present)
-    .bind(i64::from(f.valid))
-    .bind(&f.marks)
-    .bind(f.profile_version)
-    .bind(created_by)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(DbError::from_sqlx)
+    .bind(org_path);
+    bind_record_fields!(q, f)
+        .bind(f.profile_version)
+        .bind(created_by)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(DbError::from_sqlx)
 }
 
 /// Replaces the author's fields; the record goes back to `submitted` (a
@@ -102,31 +113,20 @@ pub async fn update_record(
     f: &RecordFields,
     now: &str,
 ) -> DbResult<()> {
-    let n = sqlx::query(
+    let q = sqlx::query(
         "UPDATE records SET record_type = $1, held_on = $2, place = $3, host = $4, topics = $5, \
          minutes = $6, expected_count = $7, present_count = $8, voting_count = $9, voting_present = $10, \
          valid = $11, marks = $12, profile_version = $13, status = 'submitted', reviewed_by = NULL, \
          reviewed_at = NULL, updated_at = $14 WHERE id = $15",
-    )
-    .bind(&f.record_type)
-    .bind(&f.held_on)
-    .bind(&f.place)
-    .bind(&f.host)
-    .bind(&f.topics)
-    .bind(&f.minutes)
-    .bind(f.expected_count)
-    .bind(f.present_count)
-    .bind(f.voting_count)
-    .bind(f.voting_present)
-    .bind(i64::from(f.valid))
-    .bind(&f.marks)
-    .bind(f.profile_version)
-    .bind(now)
-    .bind(id)
-    .execute(&mut *conn)
-    .await
-    .map_err(DbError::from_sqlx)?
-    .rows_affected();
+    );
+    let n = bind_record_fields!(q, f)
+        .bind(f.profile_version)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(DbError::from_sqlx)?
+        .rows_affected();
     if n == 0 {
         Err(DbError::NotFound)
     } else {
