@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use dangjian_service::fixture::{self, Fixture};
+use dangjian_service::store::testdb;
 use dangjian_service::{Actor, Crypto, Services, Store};
 
 pub const PASSWORD: &str = "test2026pw";
@@ -46,31 +47,9 @@ impl TestSvc {
     }
 
     async fn postgres_with(fixture: bool) -> Option<Self> {
-        let Ok(admin) = std::env::var("DANGJIAN_TEST_PG") else {
-            assert!(
-                std::env::var("CI").is_err(),
-                "CI must set DANGJIAN_TEST_PG (scripts/test.sh does)"
-            );
-            eprintln!("DANGJIAN_TEST_PG not set: PostgreSQL half of this test skipped");
-            return None;
-        };
-        let db = format!("dj_svc_{}_{}", std::process::id(), rand::random::<u32>());
-        sqlx::any::install_default_drivers();
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
-            .await
-            .unwrap();
-        sqlx::Executor::execute(
-            &mut conn,
-            sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")),
-        )
-        .await
-        .unwrap();
-        sqlx::Connection::close(conn).await.unwrap();
-        let base = admin
-            .rsplit_once('/')
-            .map_or(admin.as_str(), |(b, _)| b)
-            .to_owned();
-        let store = Store::connect(&format!("{base}/{db}")).await.unwrap();
+        let admin = testdb::admin_url()?;
+        let db = testdb::create(&admin, "dj_svc").await;
+        let store = Store::connect(&testdb::url_of(&admin, &db)).await.unwrap();
         Some(Self::start(store, "postgres", None, Some((admin, db)), fixture).await)
     }
 
@@ -135,15 +114,7 @@ impl TestSvc {
     pub async fn finish(self) {
         self.svc.store.close().await;
         if let Some((admin, db)) = self.pg_drop {
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
-                .await
-                .unwrap();
-            sqlx::Executor::execute(
-                &mut conn,
-                sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")),
-            )
-            .await
-            .unwrap();
+            testdb::drop_database(&admin, &db).await.unwrap();
         }
     }
 }

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use dangjian_store::Store;
+use dangjian_store::{Store, testdb};
 
 pub struct TestDb {
     pub name: &'static str,
@@ -26,30 +26,9 @@ impl TestDb {
     }
 
     pub async fn postgres() -> Option<Self> {
-        let Ok(admin) = std::env::var("DANGJIAN_TEST_PG") else {
-            assert!(
-                std::env::var("CI").is_err(),
-                "CI must set DANGJIAN_TEST_PG (scripts/test.sh does)"
-            );
-            eprintln!("DANGJIAN_TEST_PG not set: PostgreSQL half of this test skipped");
-            return None;
-        };
-        let db = format!("dj_test_{}_{}", std::process::id(), rand::random::<u32>());
-        sqlx::any::install_default_drivers();
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
-            .await
-            .unwrap();
-        sqlx::Executor::execute(
-            &mut conn,
-            sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")),
-        )
-        .await
-        .unwrap();
-        let base = admin
-            .rsplit_once('/')
-            .map_or(admin.as_str(), |(b, _)| b)
-            .to_owned();
-        let store = Store::connect(&format!("{base}/{db}")).await.unwrap();
+        let admin = testdb::admin_url()?;
+        let db = testdb::create(&admin, "dj_test").await;
+        let store = Store::connect(&testdb::url_of(&admin, &db)).await.unwrap();
         Some(TestDb {
             name: "postgres",
             store,
@@ -70,15 +49,7 @@ impl TestDb {
     pub async fn finish(self) {
         self.store.close().await;
         if let Some((admin, db)) = self.pg_drop {
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
-                .await
-                .unwrap();
-            sqlx::Executor::execute(
-                &mut conn,
-                sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db}")),
-            )
-            .await
-            .unwrap();
+            testdb::drop_database(&admin, &db).await.unwrap();
         }
     }
 }

@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 pub use dangjian_service::fixture::{Fixture, member_form, org_form};
+use dangjian_service::store::testdb;
 use dangjian_service::{Actor, Clock, Crypto, Services, Store, auth, fixture};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -57,22 +58,9 @@ fn drop_pg_database(admin: &str, db: &str) {
             return;
         }
     };
-    rt.block_on(async {
-        let conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin).await;
-        let result = match conn {
-            Ok(mut conn) => sqlx::Executor::execute(
-                &mut conn,
-                // FORCE: the application's pool may still hold connections.
-                sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")),
-            )
-            .await
-            .map(|_| ()),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = result {
-            eprintln!("cannot drop test database {db}: {e}");
-        }
-    });
+    if let Err(e) = rt.block_on(testdb::drop_database(admin, db)) {
+        eprintln!("cannot drop test database {db}: {e}");
+    }
 }
 
 impl TestApp {
@@ -87,31 +75,9 @@ impl TestApp {
     /// The application on a fresh PostgreSQL database, or `None` (with a
     /// note) when `DANGJIAN_TEST_PG` is not set outside CI.
     pub async fn spawn_pg() -> Option<Self> {
-        let Ok(admin) = std::env::var("DANGJIAN_TEST_PG") else {
-            assert!(
-                std::env::var("CI").is_err(),
-                "CI must set DANGJIAN_TEST_PG (scripts/test.sh does)"
-            );
-            eprintln!("DANGJIAN_TEST_PG not set: PostgreSQL half of this test skipped");
-            return None;
-        };
-        let db = format!("dj_http_{}_{}", std::process::id(), rand::random::<u32>());
-        sqlx::any::install_default_drivers();
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
-            .await
-            .unwrap();
-        sqlx::Executor::execute(
-            &mut conn,
-            sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")),
-        )
-        .await
-        .unwrap();
-        sqlx::Connection::close(conn).await.unwrap();
-        let base = admin
-            .rsplit_once('/')
-            .map_or(admin.as_str(), |(b, _)| b)
-            .to_owned();
-        let url = format!("{base}/{db}");
+        let admin = testdb::admin_url()?;
+        let db = testdb::create(&admin, "dj_http").await;
+        let url = testdb::url_of(&admin, &db);
         // From here on the database is dropped even if the fixture fails.
         let guard = PgDropGuard(Some((admin, db)));
         let store = Store::connect(&url).await.unwrap();
