@@ -111,10 +111,31 @@ impl TestSvc {
     }
 
     /// Closes the pool and drops the PostgreSQL database.
-    pub async fn finish(self) {
+    pub async fn finish(mut self) {
         self.svc.store.close().await;
-        if let Some((admin, db)) = self.pg_drop {
+        if let Some((admin, db)) = self.pg_drop.take() {
             testdb::drop_database(&admin, &db).await.unwrap();
+        }
+    }
+}
+
+impl Drop for TestSvc {
+    /// A test that ends without `finish` (or panics) still drops its
+    /// PostgreSQL database, from a thread of its own (the test's runtime
+    /// cannot be blocked on).
+    fn drop(&mut self) {
+        if let Some((admin, db)) = self.pg_drop.take() {
+            let done = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime to drop the test database");
+                rt.block_on(testdb::drop_database(&admin, &db))
+            })
+            .join();
+            if !matches!(done, Ok(Ok(()))) {
+                eprintln!("cannot drop a PostgreSQL test database");
+            }
         }
     }
 }
