@@ -47,9 +47,11 @@ impl Layout {
                 item("/import", "数据导入", "import", false);
             }
             item("/life", "组织生活", "life", false);
+            item("/warnings", "预警", "warn", false);
+            item("/rectify", "整改", "rectify", false);
+            item("/work", "督办", "work", false);
+            item("/notices", "通知", "notices", false);
             for (label, key) in [
-                ("预警", "warn"),
-                ("督办", "work"),
                 ("考评", "eval"),
                 ("乡村振兴", "rural"),
                 ("干部", "cadre"),

@@ -5,48 +5,12 @@
 //! and the profile upload (line-precise refusal that changes nothing, a
 //! good version that the pages then name, CSRF). SQLite and PostgreSQL.
 
+use crate::matrix::{BUSINESS, RELS, Rel, check, org_of};
 use crate::support::{Session, TestApp};
 use dangjian_domain::policy::DEFAULT_PROFILE_TOML;
 use dangjian_domain::role::Role;
 use dangjian_service::records::{self, AttendanceForm, RecordForm};
 use jiff::ToSpan;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Rel {
-    Own,
-    Child,
-    Sibling,
-    Parent,
-}
-const RELS: [Rel; 4] = [Rel::Own, Rel::Child, Rel::Sibling, Rel::Parent];
-
-const BUSINESS: &[Role] = &[
-    Role::CountyAdmin,
-    Role::UnitAdmin,
-    Role::BranchSecretary,
-    Role::Discipline,
-    Role::Leader,
-];
-
-fn org_of(app: &TestApp, rel: Rel) -> i64 {
-    match rel {
-        Rel::Own => app.fx.town_a,
-        Rel::Child => app.fx.branch_a1,
-        Rel::Sibling => app.fx.town_b,
-        Rel::Parent => app.fx.root,
-    }
-}
-
-fn check(route: &str, role: Role, rel: Option<Rel>, allowed: bool, status: u16) {
-    if allowed {
-        assert_eq!(
-            status, 200,
-            "{route}: {role:?} on {rel:?} should be allowed"
-        );
-    } else {
-        assert_eq!(status, 403, "{route}: {role:?} on {rel:?} must be denied");
-    }
-}
 
 /// A profile upload as the page's form sends it: the CSRF token first.
 async fn upload_profile(s: &Session, csrf: &str, text: &str) -> reqwest::Response {
@@ -109,7 +73,14 @@ async fn pages_matrix(app: &TestApp) {
                 format!("/life/inactive?org={id}&months=6"),
             ] {
                 let status = s.get(&path).await.status().as_u16();
-                check(&format!("GET {path}"), role, Some(rel), read, status);
+                check(
+                    &format!("GET {path}"),
+                    role,
+                    Some(rel),
+                    read,
+                    status,
+                    &[200],
+                );
             }
         }
         // The user's own organization by default.
@@ -117,26 +88,29 @@ async fn pages_matrix(app: &TestApp) {
             check(
                 path,
                 role,
-                None,
+                None::<Rel>,
                 business,
                 s.get(path).await.status().as_u16(),
+                &[200],
             );
         }
         // The rules are readable by every business role, loadable by county administrators only.
         check(
             "GET /policy",
             role,
-            None,
+            None::<Rel>,
             business,
             s.get("/policy").await.status().as_u16(),
+            &[200],
         );
         let r = s.get("/policy/1/download").await;
         check(
             "GET /policy/1/download",
             role,
-            None,
+            None::<Rel>,
             business,
             r.status().as_u16(),
+            &[200],
         );
         let r = upload_profile(&s, &s.csrf, &bad).await;
         if role == Role::CountyAdmin {
@@ -212,15 +186,23 @@ async fn api_matrix(app: &TestApp) {
                 format!("/compliance/due?org={id}"),
             ] {
                 let status = get(path.clone()).await;
-                check(&format!("API GET {path}"), role, Some(rel), read, status);
+                check(
+                    &format!("API GET {path}"),
+                    role,
+                    Some(rel),
+                    read,
+                    status,
+                    &[200],
+                );
             }
         }
         check(
             "API GET /policy",
             role,
-            None,
+            None::<Rel>,
             business,
             get("/policy".into()).await,
+            &[200],
         );
         assert_eq!(get("/compliance?from=2026-13".into()).await, 422);
         assert_eq!(get("/compliance?org=abc".into()).await, 422);

@@ -3,32 +3,12 @@
 //! report with its annotated file, CSRF and size refusals, and a clean
 //! import showing up in the member roll. SQLite and PostgreSQL.
 
+use crate::matrix::{Rel, check, in_scope, org_of};
 use crate::support::TestApp;
 use dangjian_domain::role::{Permission, Role};
 use dangjian_service::fixture::new_id_card;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-#[derive(Clone, Copy, Debug)]
-enum Rel {
-    Own,
-    Child,
-    Sibling,
-    Parent,
-}
-
-fn org_of(app: &TestApp, rel: Rel) -> i64 {
-    match rel {
-        Rel::Own => app.fx.town_a,
-        Rel::Child => app.fx.branch_a1,
-        Rel::Sibling => app.fx.town_b,
-        Rel::Parent => app.fx.root,
-    }
-}
-
-fn in_scope(rel: Rel) -> bool {
-    matches!(rel, Rel::Own | Rel::Child)
-}
 
 /// A member CSV (UTF-8) with the given rows after the header.
 fn member_csv(rows: &[String]) -> Vec<u8> {
@@ -45,14 +25,6 @@ fn good_row(name: &str, org: &str) -> String {
         "{name},{},正式党员,2012-07-01,2013-07-01,{org},13800001111",
         new_id_card()
     )
-}
-
-fn assert_status(route: &str, role: Role, rel: Rel, allowed: bool, got: u16, ok: u16) {
-    if allowed {
-        assert_eq!(got, ok, "{route}: {role:?} on {rel:?} should be allowed");
-    } else {
-        assert_eq!(got, 403, "{route}: {role:?} on {rel:?} must be denied");
-    }
 }
 
 #[tokio::test]
@@ -75,13 +47,13 @@ async fn data_matrix(app: &TestApp) {
         let manage = role.can(Permission::ManageOrgs);
         let reveal = role.can(Permission::RevealSensitive);
         let r = s.get("/import/template/members").await;
-        assert_status(
+        check(
             "GET /import/template/members",
             role,
             Rel::Own,
             edit,
             r.status().as_u16(),
-            200,
+            &[200],
         );
         if edit {
             assert_eq!(r.headers()["content-type"], XLSX);
@@ -96,55 +68,55 @@ async fn data_matrix(app: &TestApp) {
             let id = org_of(app, rel);
             let scoped = in_scope(rel);
             let r = s.get(&format!("/import?org={id}")).await;
-            assert_status(
+            check(
                 "GET /import",
                 role,
                 rel,
                 (edit || manage) && scoped,
                 r.status().as_u16(),
-                200,
+                &[200],
             );
             let r = s.get(&format!("/members/export?org={id}")).await;
-            assert_status(
+            check(
                 "GET /members/export",
                 role,
                 rel,
                 read && scoped,
                 r.status().as_u16(),
-                200,
+                &[200],
             );
             if read && scoped {
                 assert_eq!(r.headers()["content-type"], XLSX);
             }
             let r = s.post("/members/export", &[("org", &id.to_string())]).await;
-            assert_status(
+            check(
                 "POST /members/export",
                 role,
                 rel,
                 reveal && scoped,
                 r.status().as_u16(),
-                200,
+                &[200],
             );
             let r = s.get(&format!("/orgs/{id}/export")).await;
-            assert_status(
+            check(
                 "GET /orgs/{id}/export",
                 role,
                 rel,
                 read && scoped,
                 r.status().as_u16(),
-                200,
+                &[200],
             );
             // A file with one bad row: allowed users get the report (422), others 403.
             let bad =
                 member_csv(&["无名,123,正式党员,2012-07-01,2013-07-01,中共甲村支部委员会,".into()]);
             let r = s.upload("/import/members", id, "党员.csv", bad, true).await;
-            assert_status(
+            check(
                 "POST /import/members",
                 role,
                 rel,
                 edit && scoped,
                 r.status().as_u16(),
-                422,
+                &[422],
             );
             let orgs = "党组织名称,上级党组织,组织类别,所属领域\n新支部,不存在的组织,党支部,农村\n";
             let r = s
@@ -156,13 +128,13 @@ async fn data_matrix(app: &TestApp) {
                     true,
                 )
                 .await;
-            assert_status(
+            check(
                 "POST /import/orgs",
                 role,
                 rel,
                 manage && scoped,
                 r.status().as_u16(),
-                422,
+                &[422],
             );
         }
     }

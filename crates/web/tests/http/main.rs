@@ -6,6 +6,7 @@
 mod authz;
 mod compliance;
 mod data;
+mod matrix;
 mod pages;
 mod records;
 mod support;

@@ -6,6 +6,7 @@
 //! parent only, CSRF, and HTML escaping in search excerpts. SQLite always,
 //! PostgreSQL when `DANGJIAN_TEST_PG` is set.
 
+use crate::matrix::{BUSINESS, EDITORS, RELS, Rel, check, in_scope, org_of};
 use crate::support::{Session, TestApp};
 use dangjian_domain::role::Role;
 use dangjian_service::records::{self, RecordForm, RecordQuery, Upload};
@@ -21,49 +22,6 @@ const PNG: &[u8] = &[
 ];
 
 const ATTACHMENT_CSP: &str = "default-src 'none'; img-src 'self'; style-src 'none'; sandbox";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Rel {
-    Own,
-    Child,
-    Sibling,
-    Parent,
-}
-const RELS: [Rel; 4] = [Rel::Own, Rel::Child, Rel::Sibling, Rel::Parent];
-
-const BUSINESS: &[Role] = &[
-    Role::CountyAdmin,
-    Role::UnitAdmin,
-    Role::BranchSecretary,
-    Role::Discipline,
-    Role::Leader,
-];
-const EDITORS: &[Role] = &[Role::CountyAdmin, Role::UnitAdmin, Role::BranchSecretary];
-
-fn org_of(app: &TestApp, rel: Rel) -> i64 {
-    match rel {
-        Rel::Own => app.fx.town_a,
-        Rel::Child => app.fx.branch_a1,
-        Rel::Sibling => app.fx.town_b,
-        Rel::Parent => app.fx.root,
-    }
-}
-
-fn in_scope(rel: Rel) -> bool {
-    matches!(rel, Rel::Own | Rel::Child)
-}
-
-/// Asserts one cell: allowed → one of `ok`; otherwise exactly 403.
-fn check(route: &str, role: Role, rel: Rel, allowed: bool, status: u16, ok: &[u16]) {
-    if allowed {
-        assert!(
-            ok.contains(&status),
-            "{route}: {role:?} on {rel:?} should be allowed with {ok:?}, got {status}"
-        );
-    } else {
-        assert_eq!(status, 403, "{route}: {role:?} on {rel:?} must be denied");
-    }
-}
 
 /// A 党课 for `org`: the whole sign-in list present for a branch, typed-in
 /// counts for a committee.
