@@ -744,3 +744,38 @@ async fn the_demo_county_shows_work_items_in_every_state() {
         "{v:?}"
     );
 }
+
+/// Items and tasks follow their organizations when a subtree moves: the
+/// new township reads them, the old one no longer does.
+#[tokio::test]
+async fn items_follow_a_moved_organization() {
+    for t in fixed().await {
+        let root = t.actor("county_admin_root").await;
+        let town = t.actor("unit_admin_town").await;
+        let fx = t.fx;
+        let id = work::create(&t.svc, &root, &item(fx.root, fx.branch_a1, TODAY))
+            .await
+            .unwrap();
+        work::detail(&t.svc, &town, id).await.unwrap();
+        dangjian_service::orgs::move_org(&t.svc, &root, fx.branch_a1, fx.town_b)
+            .await
+            .unwrap();
+        assert_eq!(
+            forbidden(work::detail(&t.svc, &town, id).await),
+            "该组织不在您的管辖范围内"
+        );
+        let path: String = sqlx::query_scalar("SELECT assignee_path FROM work_items WHERE id = $1")
+            .bind(id)
+            .fetch_one(&t.svc.store.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            path,
+            format!("/{}/{}/{}/", fx.root, fx.town_b, fx.branch_a1)
+        );
+        // The branch's own users still work on it.
+        let sec = t.actor("branch_secretary_branch").await;
+        work::act(&t.svc, &sec, id, Action::Start).await.unwrap();
+        t.finish().await;
+    }
+}
