@@ -22,6 +22,7 @@ pub mod policy;
 pub mod records;
 pub mod users;
 pub mod warnings;
+pub mod work;
 
 pub use actor::Actor;
 pub use clock::Clock;

@@ -19,6 +19,7 @@ pub mod record;
 pub mod testdb;
 pub mod user;
 pub mod warnings;
+pub mod work;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};

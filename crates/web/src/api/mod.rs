@@ -16,6 +16,7 @@ mod orgs;
 mod records;
 #[cfg(test)]
 mod smoke;
+mod work;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -47,6 +48,10 @@ pub fn router() -> Router<AppState> {
         .route("/compliance", get(compliance::matrix))
         .route("/compliance/due", get(compliance::due))
         .route("/policy", get(compliance::active_policy))
+        .route("/work", get(work::list))
+        .route("/work/{id}", get(work::get))
+        .route("/work/{id}/actions", post(work::act))
+        .route("/tasks/{id}", get(work::task))
         .method_not_allowed_fallback(method_not_allowed)
 }
 

@@ -3,7 +3,7 @@
 //! without a token at `GET /api/v1/openapi.json`.
 
 use super::dto;
-use super::{compliance, members, orgs, records};
+use super::{compliance, members, orgs, records, work};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::LazyLock;
@@ -45,6 +45,10 @@ const BEARER: &str = "bearer";
         compliance::matrix,
         compliance::due,
         compliance::active_policy,
+        work::list,
+        work::get,
+        work::act,
+        work::task,
     ),
     components(schemas(
         dto::Org,
@@ -87,6 +91,15 @@ const BEARER: &str = "bearer";
         compliance::DueDto,
         compliance::DueItemDto,
         compliance::PolicyDto,
+        work::WorkItemDto,
+        work::WorkPageDto,
+        work::WorkAttachmentDto,
+        work::WorkEventDto,
+        work::WorkDetailDto,
+        work::WorkActedDto,
+        work::TaskUnitDto,
+        work::TaskDto,
+        work::WorkActionInput,
     )),
     modifiers(&Security),
     security(("bearer" = [])),
@@ -95,6 +108,7 @@ const BEARER: &str = "bearer";
         (name = "members", description = "党员"),
         (name = "records", description = "组织生活记录"),
         (name = "compliance", description = "组织生活完成情况与政策配置"),
+        (name = "work", description = "督办与整改事项"),
         (name = "meta", description = "接口说明"),
     ),
 )]
@@ -229,6 +243,10 @@ mod tests {
             ("/compliance", "get"),
             ("/compliance/due", "get"),
             ("/policy", "get"),
+            ("/work", "get"),
+            ("/work/{id}", "get"),
+            ("/work/{id}/actions", "post"),
+            ("/tasks/{id}", "get"),
         ] {
             let op = &paths[path][method];
             assert!(op.is_object(), "{method} {path}");
@@ -246,7 +264,7 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), n, "operation ids are unique");
-        assert_eq!(n, 20);
+        assert_eq!(n, 24);
         let schemas = &doc["components"]["schemas"];
         for name in ["Org", "Member", "MemberListItem", "MemberPage", "Error"] {
             assert!(schemas[name].is_object(), "{name}");
