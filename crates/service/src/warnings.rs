@@ -6,17 +6,19 @@
 //!
 //! Facts come from three grouped queries whatever the size of the scope
 //! (see `store::warnings`), and organizational-life compliance over the
-//! last twelve months from the compliance engine (two more queries). What the platform does not record yet — the
-//! village registry (collective income, petitions, disclosure, supervision
-//! committee), satisfaction surveys, assessments, discipline cases,
-//! development candidates — stays `None`, so those indicators read "no
-//! data", never a pass.
+//! last twelve months from the compliance engine (two more queries), and
+//! the current year's manual facts (村情登记: petitions, satisfaction,
+//! disclosure, supervision committee; one query, `org_facts`). What the
+//! platform does not record yet — collective income, assessments,
+//! discipline cases, development candidates — and manual facts nobody
+//! recorded stay `None`, so those indicators read "no data", never a pass.
 
 use crate::Services;
 use crate::actor::Actor;
 use crate::audit;
 use crate::compliance;
 use crate::error::{ServiceError, ServiceResult};
+use crate::org_facts::Facts;
 use crate::policy;
 use dangjian_domain::ids::OrgId;
 use dangjian_domain::obligations::Window;
@@ -91,6 +93,8 @@ pub struct WarningRunView {
 pub struct HistoryPoint {
     pub run_id: i64,
     pub as_of: String,
+    /// The database's number of the profile the run used.
+    pub profile_version: i64,
     pub level: Level,
     pub score: i64,
 }
@@ -122,6 +126,7 @@ fn build_facts(
     terms: &[TermFactRow],
     stats: &[MemberStatRow],
     rates: &HashMap<i64, u32>,
+    manual: &HashMap<i64, Facts>,
     today: Date,
 ) -> Vec<OrgWarningFacts> {
     // Rows are ordered latest start first per organization: keep the first.
@@ -151,6 +156,12 @@ fn build_facts(
                     Some(parse_day(s.last_joined.as_deref()).map_or(Last::Never, Last::On));
             }
             f.compliance_permille = rates.get(&o.id).copied();
+            if let Some(m) = manual.get(&o.id) {
+                f.petitions = m.petitions;
+                f.satisfaction_permille = m.satisfaction_permille;
+                f.disclosure_ok = m.disclosure_ok;
+                f.supervision_committee = m.supervision_committee;
+            }
             Some(f)
         })
         .collect()
@@ -209,6 +220,22 @@ pub async fn evaluate_scope(
     actor: &Actor,
     org_id: i64,
 ) -> ServiceResult<WarningRunView> {
+    evaluate_as(svc, actor, org_id, "warning.run").await
+}
+
+/// May this actor run an evaluation (for showing the button)?
+pub fn may_run(actor: &Actor) -> bool {
+    require_run(actor).is_ok()
+}
+
+/// [`evaluate_scope`] audited under `action` (the background worker's
+/// runs are `warning.run.auto`).
+pub(crate) async fn evaluate_as(
+    svc: &Services,
+    actor: &Actor,
+    org_id: i64,
+    action: &str,
+) -> ServiceResult<WarningRunView> {
     require_run(actor)?;
     let today = svc.clock.today();
     let now = svc.clock.now_text();
@@ -232,7 +259,8 @@ pub async fn evaluate_scope(
         to: today,
     };
     let rates = compliance::rates_in(tx.conn(), svc, &active, &scope.path, window).await?;
-    let facts = build_facts(&orgs, &terms, &stats, &rates, today);
+    let manual = crate::org_facts::for_engine(tx.conn(), today.year(), &scope.path, &upper).await?;
+    let facts = build_facts(&orgs, &terms, &stats, &rates, &manual, today);
     let run = evaluate(&active.profile, &facts, today);
     let by_id: HashMap<i64, &WarnOrgRow> = orgs.iter().map(|o| (o.id, o)).collect();
     let mut counts = [0i64; 4];
@@ -303,7 +331,7 @@ pub async fn evaluate_scope(
         tx.conn(),
         svc,
         actor,
-        "warning.run",
+        action,
         &format!("warning_run:{run_id}"),
         &scope.path,
         &json!({"after": {
@@ -396,6 +424,7 @@ pub async fn history(
                 run_id: r.run_id,
                 level: Level::parse(&r.level).ok_or(ServiceError::NotFound)?,
                 as_of: r.as_of,
+                profile_version: r.profile_version,
                 score: r.score,
             })
         })

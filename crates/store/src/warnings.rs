@@ -251,6 +251,7 @@ pub async fn results(
 pub struct HistoryRow {
     pub run_id: i64,
     pub as_of: String,
+    pub profile_version: i64,
     pub level: String,
     pub score: i64,
 }
@@ -258,10 +259,27 @@ pub struct HistoryRow {
 /// Every stored result of an organization, oldest run first.
 pub async fn history(conn: &mut AnyConnection, org_id: i64) -> DbResult<Vec<HistoryRow>> {
     Ok(sqlx::query_as::<_, HistoryRow>(
-        "SELECT r.id AS run_id, r.as_of, w.level, w.score FROM warning_results w \
+        "SELECT r.id AS run_id, r.as_of, r.profile_version, w.level, w.score FROM warning_results w \
          JOIN warning_runs r ON r.id = w.run_id WHERE w.org_id = $1 ORDER BY r.id",
     )
     .bind(org_id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// A root organization (the county), which background runs evaluate.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RootRow {
+    pub id: i64,
+    pub path: String,
+    pub name: String,
+}
+
+/// Active root organizations, by id.
+pub async fn roots(conn: &mut AnyConnection) -> DbResult<Vec<RootRow>> {
+    Ok(sqlx::query_as::<_, RootRow>(
+        "SELECT id, path, name FROM orgs WHERE parent_id IS NULL AND status = 'active' ORDER BY id",
+    )
     .fetch_all(&mut *conn)
     .await?)
 }
