@@ -431,6 +431,76 @@ pub async fn history(
         .collect()
 }
 
+/// The levels below one direct child of the viewed organization.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChildCounts {
+    pub org_id: i64,
+    pub org_name: String,
+    /// The child and everything below it.
+    pub counts: LevelCounts,
+}
+
+/// Counts per direct child of the organization at `parent_path` (for a
+/// county: per township), in tree order; the parent's own result is left
+/// out. Linear in the results.
+pub fn by_child(run: &WarningRunView, parent_path: &str) -> Vec<ChildCounts> {
+    let mut out: Vec<ChildCounts> = Vec::new();
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    let mut sorted: Vec<&OrgWarningView> = run.results.iter().collect();
+    sorted.sort_by(|a, b| a.org_path.cmp(&b.org_path));
+    for r in sorted {
+        let Some(rest) = r.org_path.strip_prefix(parent_path) else {
+            continue;
+        };
+        let Some(child) = rest.split('/').next().and_then(|s| s.parse::<i64>().ok()) else {
+            continue;
+        };
+        let i = *index.entry(child).or_insert_with(|| {
+            out.push(ChildCounts {
+                org_id: child,
+                org_name: String::new(),
+                counts: LevelCounts::default(),
+            });
+            out.len() - 1
+        });
+        let c = &mut out[i];
+        if r.org_id == child {
+            c.org_name.clone_from(&r.org_name);
+        }
+        match r.level {
+            Level::Green => c.counts.green += 1,
+            Level::Yellow => c.counts.yellow += 1,
+            Level::Orange => c.counts.orange += 1,
+            Level::Red => c.counts.red += 1,
+        }
+        if !r.no_data.is_empty() {
+            c.counts.incomplete += 1;
+        }
+    }
+    out
+}
+
+/// One page of a run's ranked results, optionally of one level only;
+/// returns the page and how many results match.
+pub fn page_of(
+    run: &WarningRunView,
+    level: Option<Level>,
+    page: usize,
+    per_page: usize,
+) -> (Vec<&OrgWarningView>, usize) {
+    let matching: Vec<&OrgWarningView> = run
+        .results
+        .iter()
+        .filter(|r| level.is_none_or(|l| r.level == l))
+        .collect();
+    let total = matching.len();
+    let start = page.saturating_sub(1).saturating_mul(per_page);
+    (
+        matching.into_iter().skip(start).take(per_page).collect(),
+        total,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::covering_paths;

@@ -19,6 +19,7 @@ pub mod policy;
 pub mod records;
 pub mod tokens;
 pub mod users;
+pub mod warnings;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -66,6 +67,7 @@ pub fn app(state: AppState) -> Router {
         .merge(compliance::router())
         .merge(assets::router())
         .merge(records::router())
+        .merge(warnings::router())
         .nest("/api/v1", api::router())
         .fallback(error::not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY));

@@ -1,4 +1,5 @@
-//! The JSON API under `/api/v1`: organizations and members for programs,
+//! The JSON API under `/api/v1`: organizations, members, records,
+//! compliance and early warnings for programs,
 //! authenticated by personal access tokens (`Authorization: Bearer …`), never
 //! by cookies — so no CSRF token is needed. The service enforces the same
 //! permission and scope rules as for the pages.
@@ -16,6 +17,7 @@ mod orgs;
 mod records;
 #[cfg(test)]
 mod smoke;
+mod warnings;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -47,6 +49,8 @@ pub fn router() -> Router<AppState> {
         .route("/compliance", get(compliance::matrix))
         .route("/compliance/due", get(compliance::due))
         .route("/policy", get(compliance::active_policy))
+        .route("/warnings", get(warnings::list))
+        .route("/orgs/{id}/warnings", get(warnings::history))
         .method_not_allowed_fallback(method_not_allowed)
 }
 

@@ -10,3 +10,4 @@ mod matrix;
 mod pages;
 mod records;
 mod support;
+mod warnings;
