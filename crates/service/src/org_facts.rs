@@ -358,6 +358,106 @@ pub(crate) async fn for_engine(
         .collect())
 }
 
+/// What [`seed_demo`] recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoFacts {
+    /// Village and community organizations given facts for this year.
+    pub recorded: usize,
+    /// The warning run made afterwards, if any.
+    pub run_id: Option<i64>,
+}
+
+/// A small deterministic generator (SplitMix64), so the demo's facts are
+/// the same on every load.
+fn mix(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The demo's facts for one village: most villages are in order, a few
+/// have many petitions, low satisfaction or a missing disclosure or
+/// supervision committee; one in ten is not recorded yet (无数据).
+fn demo_facts(org_id: i64, year: i16) -> Option<Facts> {
+    let r = mix(u64::try_from(org_id).unwrap_or(0) ^ 0x5EED);
+    let pick = |shift: u32, modulo: u64| (r >> shift) % modulo;
+    if pick(0, 10) == 0 {
+        return None;
+    }
+    let troubled = pick(4, 100);
+    let petitions = if troubled < 8 {
+        6 + pick(12, 10)
+    } else {
+        pick(12, 5)
+    };
+    let satisfaction = if (8..14).contains(&troubled) {
+        450 + pick(20, 140)
+    } else {
+        700 + pick(20, 281)
+    };
+    Some(Facts {
+        year,
+        petitions: u32::try_from(petitions).ok(),
+        satisfaction_permille: u32::try_from(satisfaction).ok(),
+        disclosure_ok: Some(pick(32, 100) >= 5),
+        supervision_committee: Some(pick(40, 100) >= 3),
+    })
+}
+
+/// Demo data: records this year's facts for the demo county's villages and
+/// communities (organizations right below a township), audited as one
+/// `org_facts.demo` entry, then runs the warnings once as the system, so
+/// the 预警 pages have content on a fresh demo. Called by `demo::load`.
+pub async fn seed_demo(svc: &Services) -> ServiceResult<DemoFacts> {
+    let year = this_year(svc);
+    let now = svc.clock.now_text();
+    let roots = {
+        let mut conn = svc.store.read().await?;
+        dangjian_store::warnings::roots(&mut conn).await?
+    };
+    let mut recorded = 0;
+    let mut tx = svc.store.begin_write().await?;
+    for root in &roots {
+        let orgs =
+            dangjian_store::warnings::orgs(tx.conn(), &root.path, &odb::upper_of(&root.path))
+                .await?;
+        for o in orgs.iter().filter(|o| {
+            o.path.matches('/').count() == 4 && matches!(o.sector.as_str(), "rural" | "community")
+        }) {
+            let Some(f) = demo_facts(o.id, year) else {
+                continue;
+            };
+            let row = FactsRow {
+                org_id: o.id,
+                org_path: o.path.clone(),
+                year: i64::from(year),
+                petitions: f.petitions.map(i64::from),
+                satisfaction_permille: f.satisfaction_permille.map(i64::from),
+                disclosure_ok: f.disclosure_ok.map(i64::from),
+                supervision_committee: f.supervision_committee.map(i64::from),
+                recorded_by: "demo".to_owned(),
+                recorded_at: now.clone(),
+            };
+            db::upsert(tx.conn(), &row).await?;
+            recorded += 1;
+        }
+        audit::append(
+            tx.conn(),
+            &svc.clock,
+            "system",
+            "org_facts.demo",
+            &format!("org:{}", root.id),
+            &root.path,
+            &json!({"year": year, "rows": recorded}),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let run_id = crate::reeval::run_all(svc).await?.first().copied();
+    Ok(DemoFacts { recorded, run_id })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,5 +522,27 @@ mod tests {
         );
         assert_eq!(errs[1].message, "信访件数应为0到9999之间的整数");
         assert_eq!(errs[3].message, "村务公开应填写“是”或“否”，而不是“也许”");
+    }
+
+    #[test]
+    fn demo_facts_are_stable_mostly_in_order_and_sometimes_missing() {
+        let all: Vec<Option<Facts>> = (1..=1000).map(|id| demo_facts(id, 2026)).collect();
+        assert_eq!(
+            all,
+            (1..=1000)
+                .map(|id| demo_facts(id, 2026))
+                .collect::<Vec<_>>()
+        );
+        let missing = all.iter().filter(|f| f.is_none()).count();
+        assert!((50..150).contains(&missing), "{missing}");
+        let some: Vec<&Facts> = all.iter().flatten().collect();
+        let many = some.iter().filter(|f| f.petitions > Some(5)).count();
+        let low = some
+            .iter()
+            .filter(|f| f.satisfaction_permille < Some(600))
+            .count();
+        assert!(many > 20 && many < 150, "{many}");
+        assert!(low > 20 && low < 150, "{low}");
+        assert!(some.iter().all(|f| f.satisfaction_permille <= Some(1000)));
     }
 }

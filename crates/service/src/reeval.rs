@@ -30,7 +30,7 @@ pub const ACTION: &str = "warning.run.auto";
 /// The username background runs are recorded under.
 pub const SYSTEM_USER: &str = "system";
 /// The default delay between a change and the run it triggers.
-pub const DEFAULT_DEBOUNCE: Duration = Duration::from_secs(5);
+pub const DEFAULT_DEBOUNCE: Duration = Duration::from_secs(30);
 
 /// Whether an audited action changes data the warning indicators read.
 pub fn feeds_warnings(action: &str) -> bool {
