@@ -68,7 +68,7 @@ pub fn level_class(l: Level) -> &'static str {
 /// Who made a run, in words.
 pub fn made_by(user: &str) -> String {
     if user == reeval::SYSTEM_USER {
-        "系统自动研判（数据变化后）".to_owned()
+        "系统自动研判".to_owned()
     } else {
         user.to_owned()
     }
