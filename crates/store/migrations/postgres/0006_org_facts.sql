@@ -18,3 +18,7 @@ CREATE TABLE org_facts (
     UNIQUE (org_id, year)
 );
 CREATE INDEX org_facts_scope ON org_facts(year, org_path);
+
+-- The warning pages read one run's results for a subtree (run_id and a
+-- path range): without this index a township's page scans the whole run.
+CREATE INDEX warning_results_scope ON warning_results(run_id, org_path);

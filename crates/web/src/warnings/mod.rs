@@ -31,6 +31,9 @@ pub const PER_PAGE: usize = 20;
 pub const HISTORY_PER_PAGE: usize = 20;
 /// Runs drawn in the history chart (the latest ones).
 pub const CHART_POINTS: usize = 30;
+/// Rows of the per-child table: a county of a few dozen townships shows
+/// them all; a larger scope shows those with the most warnings.
+pub const CHILD_ROWS: usize = 50;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -215,6 +218,8 @@ struct IndexPage {
     run: Option<RunMeta>,
     bars: Vec<Bar>,
     children: Vec<ChildRow>,
+    /// Direct children in the run, when more than the table shows.
+    children_total: usize,
     list: Vec<Ranked>,
     level: String,
     level_title: String,
@@ -243,10 +248,20 @@ async fn index(
     } else {
         format!("/warnings?org={org_id}&level={level_code}&")
     };
+    let mut children_total = 0;
     let (run, bars_, children, list, total) = match &latest {
         None => (None, Vec::new(), Vec::new(), Vec::new(), 0),
         Some(run) => {
-            let children = warnings::by_child(run, &org.path)
+            let mut all = warnings::by_child(run, &org.path);
+            children_total = all.len();
+            if all.len() > CHILD_ROWS {
+                // Most warnings first (red, then orange, then yellow).
+                all.sort_by_key(|c| {
+                    std::cmp::Reverse((c.counts.red, c.counts.orange, c.counts.yellow))
+                });
+                all.truncate(CHILD_ROWS);
+            }
+            let children = all
                 .into_iter()
                 .map(|c| ChildRow {
                     org_id: c.org_id,
@@ -276,6 +291,7 @@ async fn index(
         run,
         bars: bars_,
         children,
+        children_total,
         list,
         level: level_code.to_owned(),
         level_title: level.map(|l| l.title().to_owned()).unwrap_or_default(),
