@@ -454,12 +454,34 @@ pub struct ChildCounts {
 /// county: per township), in tree order; the parent's own result is left
 /// out. Linear in the results.
 pub fn by_child(run: &WarningRunView, parent_path: &str) -> Vec<ChildCounts> {
+    let mut out = tally_children(
+        run.results
+            .iter()
+            .map(|r| (r.org_path.as_str(), r.level, !r.no_data.is_empty())),
+        parent_path,
+    );
+    let names: HashMap<i64, &str> = run
+        .results
+        .iter()
+        .map(|r| (r.org_id, r.org_name.as_str()))
+        .collect();
+    for c in &mut out {
+        if let Some(n) = names.get(&c.org_id) {
+            (*n).clone_into(&mut c.org_name);
+        }
+    }
+    out
+}
+
+/// [`by_child`] over (path, level, lacks data) triples, without names.
+fn tally_children<'a>(
+    rows: impl Iterator<Item = (&'a str, Level, bool)>,
+    parent_path: &str,
+) -> Vec<ChildCounts> {
     let mut out: Vec<ChildCounts> = Vec::new();
     let mut index: HashMap<i64, usize> = HashMap::new();
-    let mut sorted: Vec<&OrgWarningView> = run.results.iter().collect();
-    sorted.sort_by(|a, b| a.org_path.cmp(&b.org_path));
-    for r in sorted {
-        let Some(rest) = r.org_path.strip_prefix(parent_path) else {
+    for (path, level, incomplete) in rows {
+        let Some(rest) = path.strip_prefix(parent_path) else {
             continue;
         };
         let Some(child) = rest.split('/').next().and_then(|s| s.parse::<i64>().ok()) else {
@@ -473,21 +495,135 @@ pub fn by_child(run: &WarningRunView, parent_path: &str) -> Vec<ChildCounts> {
             });
             out.len() - 1
         });
-        let c = &mut out[i];
-        if r.org_id == child {
-            c.org_name.clone_from(&r.org_name);
+        let c = &mut out[i].counts;
+        match level {
+            Level::Green => c.green += 1,
+            Level::Yellow => c.yellow += 1,
+            Level::Orange => c.orange += 1,
+            Level::Red => c.red += 1,
         }
-        match r.level {
-            Level::Green => c.counts.green += 1,
-            Level::Yellow => c.counts.yellow += 1,
-            Level::Orange => c.counts.orange += 1,
-            Level::Red => c.counts.red += 1,
-        }
-        if !r.no_data.is_empty() {
-            c.counts.incomplete += 1;
+        if incomplete {
+            c.incomplete += 1;
         }
     }
+    // Tree order: by the child's path, i.e. by its id's text in the path.
+    out.sort_by_cached_key(|c| format!("{parent_path}{}/", c.org_id));
     out
+}
+
+/// What the 预警 page and the API list show of the latest snapshot covering
+/// an organization: the run, counts over the subtree, counts per direct
+/// child, and one page of the ranked results (with reasons). Only that
+/// page's results are read in full; the rest is counted from brief rows, so
+/// a county of 200,000 organizations does not parse 200,000 reason lists.
+#[derive(Debug, Clone, Serialize)]
+pub struct WarningPage {
+    pub run_id: i64,
+    pub profile_version: i64,
+    pub profile_hash: String,
+    pub as_of: String,
+    pub scope_org_id: i64,
+    pub created_by: String,
+    pub created_at: String,
+    /// Over the whole subtree, every level.
+    pub counts: LevelCounts,
+    /// Per direct child of the organization, in tree order.
+    pub children: Vec<ChildCounts>,
+    /// The page, worst first.
+    pub items: Vec<OrgWarningView>,
+    /// Results of the chosen level (all levels when none).
+    pub total: usize,
+}
+
+/// One page of the latest snapshot covering `org_id` (see [`WarningPage`]);
+/// `None` when no run covers it yet.
+pub async fn page(
+    svc: &Services,
+    actor: &Actor,
+    org_id: i64,
+    level: Option<Level>,
+    page: usize,
+    per_page: usize,
+) -> ServiceResult<Option<WarningPage>> {
+    actor.require(Permission::ReadBusiness)?;
+    let mut conn = svc.store.read().await?;
+    let org: OrgRow = odb::get_org(&mut conn, org_id).await?;
+    actor.require_scope(&org.path)?;
+    let Some(run) = db::latest_run(&mut conn, &covering_paths(&org.path)).await? else {
+        return Ok(None);
+    };
+    let upper = odb::upper_of(&org.path);
+    let mut briefs: Vec<(db::BriefRow, Level)> = db::briefs(&mut conn, run.id, &org.path, &upper)
+        .await?
+        .into_iter()
+        .map(|b| {
+            let l = Level::parse(&b.level).unwrap_or(Level::Green);
+            (b, l)
+        })
+        .collect();
+    let mut counts = LevelCounts::default();
+    for (b, l) in &briefs {
+        match l {
+            Level::Green => counts.green += 1,
+            Level::Yellow => counts.yellow += 1,
+            Level::Orange => counts.orange += 1,
+            Level::Red => counts.red += 1,
+        }
+        if b.incomplete != 0 {
+            counts.incomplete += 1;
+        }
+    }
+    let mut children = tally_children(
+        briefs
+            .iter()
+            .map(|(b, l)| (b.org_path.as_str(), *l, b.incomplete != 0)),
+        &org.path,
+    );
+    let child_ids: Vec<i64> = children.iter().map(|c| c.org_id).collect();
+    let names: HashMap<i64, String> = odb::get_orgs(&mut conn, &child_ids)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    for c in &mut children {
+        if let Some(n) = names.get(&c.org_id) {
+            c.org_name.clone_from(n);
+        }
+    }
+    // The same order as `rank`: level, then score, then tree order.
+    briefs.retain(|(_, l)| level.is_none_or(|x| *l == x));
+    briefs.sort_by(|(a, la), (b, lb)| {
+        lb.cmp(la)
+            .then(b.score.cmp(&a.score))
+            .then(a.org_path.cmp(&b.org_path))
+    });
+    let total = briefs.len();
+    let start = page.saturating_sub(1).saturating_mul(per_page);
+    let ids: Vec<i64> = briefs
+        .iter()
+        .skip(start)
+        .take(per_page)
+        .map(|(b, _)| b.org_id)
+        .collect();
+    let mut items: Vec<OrgWarningView> = db::results_of(&mut conn, run.id, &ids)
+        .await?
+        .iter()
+        .map(view_of)
+        .collect();
+    rank(&mut items);
+    Ok(Some(WarningPage {
+        run_id: run.id,
+        profile_version: run.profile_version,
+        profile_hash: run.profile_hash,
+        as_of: run.as_of,
+        scope_org_id: run.scope_org_id,
+        created_by: run.created_by,
+        created_at: run.created_at,
+        counts,
+        children,
+        items,
+        total,
+    }))
 }
 
 /// One page of a run's ranked results, optionally of one level only;

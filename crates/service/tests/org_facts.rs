@@ -517,3 +517,95 @@ async fn a_change_is_re_evaluated_in_the_background_without_waiting_for_it() {
         chain_ok(&t).await;
     }
 }
+
+#[tokio::test]
+async fn a_page_of_the_snapshot_reads_the_same_as_the_whole_snapshot() {
+    for t in fixed().await {
+        let e = t.engine;
+        let county = t.actor("county_admin_root").await;
+        assert!(
+            warnings::page(&t.svc, &county, t.fx.root, None, 1, 2)
+                .await
+                .unwrap()
+                .is_none(),
+            "{e}: no run yet"
+        );
+        org_facts::record(
+            &t.svc,
+            &county,
+            t.fx.branch_b1,
+            &form("2026", "9", "40", "否", "否"),
+        )
+        .await
+        .unwrap();
+        warnings::evaluate_scope(&t.svc, &county, t.fx.root)
+            .await
+            .unwrap();
+        let whole = warnings::latest(&t.svc, &county, t.fx.root)
+            .await
+            .unwrap()
+            .unwrap();
+        for level in [
+            None,
+            Some(Level::Red),
+            Some(Level::Green),
+            Some(Level::Orange),
+        ] {
+            for page in 1..=3 {
+                let p = warnings::page(&t.svc, &county, t.fx.root, level, page, 2)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                let (items, total) = warnings::page_of(&whole, level, page, 2);
+                assert_eq!(p.total, total, "{e}: {level:?} {page}");
+                assert_eq!(
+                    p.items.iter().map(|r| r.org_id).collect::<Vec<_>>(),
+                    items.iter().map(|r| r.org_id).collect::<Vec<_>>(),
+                    "{e}: {level:?} page {page}"
+                );
+                for (a, b) in p.items.iter().zip(&items) {
+                    assert_eq!(a.reasons, b.reasons, "{e}");
+                    assert_eq!(a.no_data, b.no_data, "{e}");
+                    assert_eq!(a.org_name, b.org_name, "{e}");
+                }
+                assert_eq!(p.counts, whole.counts, "{e}");
+                assert_eq!(p.run_id, whole.run_id, "{e}");
+            }
+        }
+        let p = warnings::page(&t.svc, &county, t.fx.root, None, 1, 20)
+            .await
+            .unwrap()
+            .unwrap();
+        let by_child = warnings::by_child(
+            &whole,
+            &whole
+                .results
+                .iter()
+                .find(|r| r.org_id == t.fx.root)
+                .unwrap()
+                .org_path,
+        );
+        assert_eq!(p.children.len(), 2, "{e}: two towns");
+        for (a, b) in p.children.iter().zip(&by_child) {
+            assert_eq!(
+                (a.org_id, &a.org_name, a.counts),
+                (b.org_id, &b.org_name, b.counts),
+                "{e}"
+            );
+        }
+        assert_eq!(p.children[0].org_name, "中共甲镇委员会", "{e}");
+        // A township sees its own subtree only.
+        let town = t.actor("unit_admin_town").await;
+        let p = warnings::page(&t.svc, &town, t.fx.town_a, None, 1, 20)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.counts.total(), 2, "{e}: town A and branch A1");
+        assert!(
+            p.items
+                .iter()
+                .all(|r| r.org_id == t.fx.town_a || r.org_id == t.fx.branch_a1)
+        );
+        forbidden(warnings::page(&t.svc, &town, t.fx.town_b, None, 1, 20).await);
+    }
+}

@@ -218,7 +218,7 @@ pub(super) async fn list(
             .filter(|p| (1..=100_000).contains(p))
             .ok_or_else(|| ApiError::invalid("page", "页码应为正整数"))?,
     };
-    let latest = warnings::latest(&st.svc, &actor, org).await?;
+    let latest = warnings::page(&st.svc, &actor, org, level, page, PER_PAGE).await?;
     let per_page = i64::try_from(PER_PAGE).unwrap_or(20);
     let page_no = i64::try_from(page).unwrap_or(1);
     let Some(run) = latest else {
@@ -236,10 +236,9 @@ pub(super) async fn list(
             items: Vec::new(),
         }));
     };
-    let (items, total) = warnings::page_of(&run, level, page, PER_PAGE);
     Ok(Json(WarningPageDto {
-        items: items.into_iter().map(OrgWarningDto::from).collect(),
-        total: i64::try_from(total).unwrap_or(i64::MAX),
+        items: run.items.iter().map(OrgWarningDto::from).collect(),
+        total: i64::try_from(run.total).unwrap_or(i64::MAX),
         page: page_no,
         per_page,
         counts: run.counts.into(),

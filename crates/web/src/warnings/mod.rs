@@ -239,9 +239,17 @@ async fn index(
         "" => None,
         raw => Some(Level::parse(raw).ok_or(AppError(ServiceError::NotFound))?),
     };
-    let latest = warnings::latest(&st.svc, &user.actor, org_id).await?;
-    let org = orgs::get(&st.svc, &user.actor, org_id).await?;
     let page = parse_page(&q.page);
+    let latest = warnings::page(
+        &st.svc,
+        &user.actor,
+        org_id,
+        level,
+        usize::try_from(page).unwrap_or(1),
+        PER_PAGE,
+    )
+    .await?;
+    let org = orgs::get(&st.svc, &user.actor, org_id).await?;
     let level_code = level.map(Level::code).unwrap_or_default();
     let base = if level_code.is_empty() {
         format!("/warnings?org={org_id}&")
@@ -252,7 +260,7 @@ async fn index(
     let (run, bars_, children, list, total) = match &latest {
         None => (None, Vec::new(), Vec::new(), Vec::new(), 0),
         Some(run) => {
-            let mut all = warnings::by_child(run, &org.path);
+            let mut all = run.children.clone();
             children_total = all.len();
             if all.len() > CHILD_ROWS {
                 // Most warnings first (red, then orange, then yellow).
@@ -273,15 +281,21 @@ async fn index(
                     total: c.counts.total(),
                 })
                 .collect();
-            let per_page = PER_PAGE;
-            let (items, total) =
-                warnings::page_of(run, level, usize::try_from(page).unwrap_or(1), per_page);
             (
-                Some(meta(run)),
+                Some(RunMeta {
+                    run_id: run.run_id,
+                    as_of: run.as_of.clone(),
+                    profile_version: run.profile_version,
+                    created_by: made_by(&run.created_by),
+                    created_at: dangjian_service::clock::display_ts(&run.created_at),
+                    warned: run.counts.warned(),
+                    total: run.counts.total(),
+                    incomplete: run.counts.incomplete,
+                }),
                 bars(&run.counts, org_id),
                 children,
-                items.into_iter().map(ranked).collect(),
-                total,
+                run.items.iter().map(ranked).collect(),
+                run.total,
             )
         }
     };
