@@ -165,6 +165,9 @@ async fn serve(svc: Services, args: &ServeArgs, index_fresh: bool) -> Result<Exi
         rebuild_index_if_stale(&svc);
     }
     escalate_in_background(&svc);
+    // Changes to what the warnings read re-evaluate the county in the
+    // background, a few seconds after a burst of changes settles.
+    dangjian_service::reeval::start(&svc, dangjian_service::reeval::DEFAULT_DEBOUNCE);
     println!("党建工作平台已启动：http://{addr}/");
     let app = dangjian_web::app(dangjian_web::AppState::new(svc.clone()));
     axum::serve(listener, app)

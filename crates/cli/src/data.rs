@@ -181,6 +181,7 @@ pub async fn import(svc: &Services, command: ImportCommand) -> Result<ExitCode> 
     let (kind, args) = match command {
         ImportCommand::Members(a) => (SheetKind::Members, a),
         ImportCommand::Orgs(a) => (SheetKind::Orgs, a),
+        ImportCommand::OrgFacts(a) => (SheetKind::OrgFacts, a),
         ImportCommand::Template { kind, file } => return template(&kind, &file),
     };
     let ImportArgs {
@@ -273,7 +274,7 @@ fn print_unknown(r: &ImportReport) {
 
 fn template(kind: &str, file: &std::path::Path) -> Result<ExitCode> {
     let Some(kind) = SheetKind::from_code(kind) else {
-        bail!("模板类别应为 members（党员）或 orgs（党组织），而不是“{kind}”");
+        bail!("模板类别应为 members（党员）、orgs（党组织）或 org_facts（村情），而不是“{kind}”");
     };
     let bytes = import::template_xlsx(kind).map_err(|e| anyhow::anyhow!(service_message(&e)))?;
     std::fs::write(file, bytes).with_context(|| format!("无法写入 {}", file.display()))?;

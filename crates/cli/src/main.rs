@@ -96,9 +96,11 @@ pub enum ImportCommand {
     Members(ImportArgs),
     /// Organizations (党组织): 党组织名称, 上级党组织, 组织类别, 所属领域 …
     Orgs(ImportArgs),
-    /// Write the import template for `members` or `orgs` to FILE.
+    /// Organizations' manual facts (村情): 组织名称 or 组织编号, 年度, 信访件数, 满意度, 村务公开, 村务监督委员会.
+    OrgFacts(ImportArgs),
+    /// Write the import template for `members`, `orgs` or `org_facts` to FILE.
     Template {
-        /// members or orgs
+        /// members, orgs or org_facts
         kind: String,
         /// Where to write the .xlsx template.
         file: PathBuf,

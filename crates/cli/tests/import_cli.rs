@@ -2,7 +2,7 @@
 //! a fresh instance: organizations from a GBK CSV, a member file with a bad
 //! row refused (exit code 1, rows listed, annotated file written, nothing
 //! imported), the corrected file checked with --dry-run and imported, and
-//! the result exported again.
+//! the result exported again; and a file of manual facts (村情).
 
 use dangjian_domain::member::id_check_char;
 use std::path::Path;
@@ -70,6 +70,18 @@ fn import_from_the_command_line() {
     let o = run(d, &["import", "orgs", path(&orgs_file), "--user", "admin"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("已导入 2 条"), "{}", text(&o));
+
+    // Manual facts (村情) of the new village, by name.
+    let facts = d.join("村情.csv");
+    std::fs::write(
+        &facts,
+        "组织名称,年度,信访件数,满意度,村务公开,村务监督委员会\n\
+         中共丙村支部委员会,2025,3,88.5,是,否\n",
+    )
+    .unwrap();
+    let o = run(d, &["import", "org-facts", path(&facts), "--user", "admin"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("已导入 1 条"), "{}", text(&o));
 
     // Members: row 3 has a wrong check digit.
     let good = valid_id("36072119800101905");
@@ -155,7 +167,7 @@ fn import_from_the_command_line() {
     let o = run(d, &["import", "template", "cadres", path(&template)]);
     assert!(!o.status.success());
     assert!(
-        text(&o).contains("members（党员）或 orgs（党组织）"),
+        text(&o).contains("members（党员）、orgs（党组织）或 org_facts（村情）"),
         "{}",
         text(&o)
     );

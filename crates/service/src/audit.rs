@@ -123,7 +123,8 @@ pub async fn record(
     tx.commit().await.map_err(ServiceError::from)
 }
 
-/// Audits a write by an actor.
+/// Audits a write by an actor; when the action changes data the warnings
+/// read, also wakes the background re-evaluation (`reeval`).
 pub async fn by(
     conn: &mut Conn,
     svc: &Services,
@@ -133,6 +134,9 @@ pub async fn by(
     org_path: &str,
     summary: &serde_json::Value,
 ) -> ServiceResult<()> {
+    if crate::reeval::feeds_warnings(action) {
+        svc.reeval.changed();
+    }
     append(
         conn,
         &svc.clock,

@@ -177,6 +177,7 @@ pub async fn load(
 
     let accounts = create_accounts(svc, county, password).await?;
     crate::work::demo::seed(svc).await?;
+    crate::org_facts::seed_demo(svc).await?;
     Ok(DemoSummary {
         orgs: n,
         members: members.len(),

@@ -17,9 +17,11 @@ pub mod export;
 pub mod fixture;
 pub mod import;
 pub mod members;
+pub mod org_facts;
 pub mod orgs;
 pub mod policy;
 pub mod records;
+pub mod reeval;
 pub mod users;
 pub mod warnings;
 pub mod work;
@@ -41,6 +43,9 @@ pub struct Services {
     /// memory unless the binary opens one on disk (`serve`, `demo`); kept in
     /// step by the record use cases, rebuilt by `records::rebuild_index`.
     pub search: dangjian_search::SearchIndex,
+    /// Wakes the background re-evaluation of the warnings after a change
+    /// (inert unless `reeval::start` was called).
+    pub reeval: reeval::Reevaluator,
 }
 
 impl Services {
@@ -52,6 +57,7 @@ impl Services {
             clock: Clock::System,
             search: dangjian_search::SearchIndex::in_memory()
                 .expect("an in-memory index needs no I/O"),
+            reeval: reeval::Reevaluator::default(),
         }
     }
 }

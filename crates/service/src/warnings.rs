@@ -6,17 +6,19 @@
 //!
 //! Facts come from three grouped queries whatever the size of the scope
 //! (see `store::warnings`), and organizational-life compliance over the
-//! last twelve months from the compliance engine (two more queries). What the platform does not record yet — the
-//! village registry (collective income, petitions, disclosure, supervision
-//! committee), satisfaction surveys, assessments, discipline cases,
-//! development candidates — stays `None`, so those indicators read "no
-//! data", never a pass.
+//! last twelve months from the compliance engine (two more queries), and
+//! the current year's manual facts (村情登记: petitions, satisfaction,
+//! disclosure, supervision committee; one query, `org_facts`). What the
+//! platform does not record yet — collective income, assessments,
+//! discipline cases, development candidates — and manual facts nobody
+//! recorded stay `None`, so those indicators read "no data", never a pass.
 
 use crate::Services;
 use crate::actor::Actor;
 use crate::audit;
 use crate::compliance;
 use crate::error::{ServiceError, ServiceResult};
+use crate::org_facts::Facts;
 use crate::policy;
 use dangjian_domain::ids::OrgId;
 use dangjian_domain::obligations::Window;
@@ -91,6 +93,8 @@ pub struct WarningRunView {
 pub struct HistoryPoint {
     pub run_id: i64,
     pub as_of: String,
+    /// The database's number of the profile the run used.
+    pub profile_version: i64,
     pub level: Level,
     pub score: i64,
 }
@@ -122,6 +126,7 @@ fn build_facts(
     terms: &[TermFactRow],
     stats: &[MemberStatRow],
     rates: &HashMap<i64, u32>,
+    manual: &HashMap<i64, Facts>,
     today: Date,
 ) -> Vec<OrgWarningFacts> {
     // Rows are ordered latest start first per organization: keep the first.
@@ -151,6 +156,12 @@ fn build_facts(
                     Some(parse_day(s.last_joined.as_deref()).map_or(Last::Never, Last::On));
             }
             f.compliance_permille = rates.get(&o.id).copied();
+            if let Some(m) = manual.get(&o.id) {
+                f.petitions = m.petitions;
+                f.satisfaction_permille = m.satisfaction_permille;
+                f.disclosure_ok = m.disclosure_ok;
+                f.supervision_committee = m.supervision_committee;
+            }
             Some(f)
         })
         .collect()
@@ -209,30 +220,55 @@ pub async fn evaluate_scope(
     actor: &Actor,
     org_id: i64,
 ) -> ServiceResult<WarningRunView> {
+    evaluate_as(svc, actor, org_id, "warning.run").await
+}
+
+/// May this actor run an evaluation (for showing the button)?
+pub fn may_run(actor: &Actor) -> bool {
+    require_run(actor).is_ok()
+}
+
+/// [`evaluate_scope`] audited under `action` (the background worker's
+/// runs are `warning.run.auto`).
+pub(crate) async fn evaluate_as(
+    svc: &Services,
+    actor: &Actor,
+    org_id: i64,
+    action: &str,
+) -> ServiceResult<WarningRunView> {
     require_run(actor)?;
     let today = svc.clock.today();
-    let now = svc.clock.now_text();
     let engine = svc.store.engine;
-    let mut tx = svc.store.begin_write().await?;
-    let scope: OrgRow = odb::get_org(tx.conn(), org_id).await?;
-    actor.require_scope(&scope.path)?;
-    let active = policy::active_in(tx.conn(), svc).await?;
-    let upper = odb::upper_of(&scope.path);
-    let orgs = db::orgs(tx.conn(), &scope.path, &upper).await?;
-    let terms = db::terms(tx.conn(), &scope.path, &upper).await?;
-    let stats = db::member_stats(tx.conn(), &scope.path, &upper).await?;
-    // Organizational-life compliance over the last twelve months, by the
-    // compliance engine on the same transaction.
-    let window = Window {
-        from: today
-            .checked_sub(jiff::Span::new().years(1))
-            .map_err(|_| ServiceError::NotFound)?
-            .tomorrow()
-            .map_err(|_| ServiceError::NotFound)?,
-        to: today,
+    // The facts are read from one snapshot, outside the writer lock: a
+    // county's evaluation takes a tenth of a second at scale 1 and seconds
+    // at scale 100, and other writes must not wait for it (the background
+    // worker runs it after every burst of changes). Only the snapshot's
+    // insert takes the lock.
+    let active = policy::active(svc).await?;
+    let (scope, orgs, facts) = {
+        let mut snap = svc.store.read_snapshot().await?;
+        let scope: OrgRow = odb::get_org(&mut snap, org_id).await?;
+        actor.require_scope(&scope.path)?;
+        let upper = odb::upper_of(&scope.path);
+        let orgs = db::orgs(&mut snap, &scope.path, &upper).await?;
+        let terms = db::terms(&mut snap, &scope.path, &upper).await?;
+        let stats = db::member_stats(&mut snap, &scope.path, &upper).await?;
+        // Organizational-life compliance over the last twelve months, by the
+        // compliance engine on the same snapshot.
+        let window = Window {
+            from: today
+                .checked_sub(jiff::Span::new().years(1))
+                .map_err(|_| ServiceError::NotFound)?
+                .tomorrow()
+                .map_err(|_| ServiceError::NotFound)?,
+            to: today,
+        };
+        let rates = compliance::rates_in(&mut snap, svc, &active, &scope.path, window).await?;
+        let manual =
+            crate::org_facts::for_engine(&mut snap, today.year(), &scope.path, &upper).await?;
+        let facts = build_facts(&orgs, &terms, &stats, &rates, &manual, today);
+        (scope, orgs, facts)
     };
-    let rates = compliance::rates_in(tx.conn(), svc, &active, &scope.path, window).await?;
-    let facts = build_facts(&orgs, &terms, &stats, &rates, today);
     let run = evaluate(&active.profile, &facts, today);
     let by_id: HashMap<i64, &WarnOrgRow> = orgs.iter().map(|o| (o.id, o)).collect();
     let mut counts = [0i64; 4];
@@ -283,6 +319,8 @@ pub async fn evaluate_scope(
             no_data: serde_json::to_string(&v.no_data).unwrap_or_else(|_| "[]".into()),
         })
         .collect();
+    let now = svc.clock.now_text();
+    let mut tx = svc.store.begin_write().await?;
     let run_id = db::insert_run(
         tx.conn(),
         engine,
@@ -303,7 +341,7 @@ pub async fn evaluate_scope(
         tx.conn(),
         svc,
         actor,
-        "warning.run",
+        action,
         &format!("warning_run:{run_id}"),
         &scope.path,
         &json!({"after": {
@@ -396,15 +434,306 @@ pub async fn history(
                 run_id: r.run_id,
                 level: Level::parse(&r.level).ok_or(ServiceError::NotFound)?,
                 as_of: r.as_of,
+                profile_version: r.profile_version,
                 score: r.score,
             })
         })
         .collect()
 }
 
+/// The levels below one direct child of the viewed organization.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChildCounts {
+    pub org_id: i64,
+    pub org_name: String,
+    /// The child and everything below it.
+    pub counts: LevelCounts,
+}
+
+/// Counts per direct child of the organization at `parent_path` (for a
+/// county: per township), in tree order; the parent's own result is left
+/// out. Linear in the results.
+pub fn by_child(run: &WarningRunView, parent_path: &str) -> Vec<ChildCounts> {
+    let mut out = tally_children(
+        run.results
+            .iter()
+            .map(|r| (r.org_path.as_str(), r.level, !r.no_data.is_empty())),
+        parent_path,
+    );
+    let names: HashMap<i64, &str> = run
+        .results
+        .iter()
+        .map(|r| (r.org_id, r.org_name.as_str()))
+        .collect();
+    for c in &mut out {
+        if let Some(n) = names.get(&c.org_id) {
+            (*n).clone_into(&mut c.org_name);
+        }
+    }
+    out
+}
+
+/// [`by_child`] over (path, level, lacks data) triples, without names.
+fn tally_children<'a>(
+    rows: impl Iterator<Item = (&'a str, Level, bool)>,
+    parent_path: &str,
+) -> Vec<ChildCounts> {
+    let mut out: Vec<ChildCounts> = Vec::new();
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    for (path, level, incomplete) in rows {
+        let Some(rest) = path.strip_prefix(parent_path) else {
+            continue;
+        };
+        let Some(child) = rest.split('/').next().and_then(|s| s.parse::<i64>().ok()) else {
+            continue;
+        };
+        let i = *index.entry(child).or_insert_with(|| {
+            out.push(ChildCounts {
+                org_id: child,
+                org_name: String::new(),
+                counts: LevelCounts::default(),
+            });
+            out.len() - 1
+        });
+        let c = &mut out[i].counts;
+        match level {
+            Level::Green => c.green += 1,
+            Level::Yellow => c.yellow += 1,
+            Level::Orange => c.orange += 1,
+            Level::Red => c.red += 1,
+        }
+        if incomplete {
+            c.incomplete += 1;
+        }
+    }
+    // Tree order: by the child's path, i.e. by its id's text in the path.
+    out.sort_by_cached_key(|c| format!("{parent_path}{}/", c.org_id));
+    out
+}
+
+/// What the 预警 page and the API list show of the latest snapshot covering
+/// an organization: the run, counts over the subtree, counts per direct
+/// child, and one page of the ranked results (with reasons). Only that
+/// page's results are read in full; the rest is counted from brief rows, so
+/// a county of 200,000 organizations does not parse 200,000 reason lists.
+#[derive(Debug, Clone, Serialize)]
+pub struct WarningPage {
+    pub run_id: i64,
+    pub profile_version: i64,
+    pub profile_hash: String,
+    pub as_of: String,
+    pub scope_org_id: i64,
+    pub created_by: String,
+    pub created_at: String,
+    /// Over the whole subtree, every level.
+    pub counts: LevelCounts,
+    /// Per direct child of the organization, in tree order.
+    pub children: Vec<ChildCounts>,
+    /// The page, worst first.
+    pub items: Vec<OrgWarningView>,
+    /// Results of the chosen level (all levels when none).
+    pub total: usize,
+}
+
+/// One page of the latest snapshot covering `org_id` (see [`WarningPage`]);
+/// `None` when no run covers it yet.
+pub async fn page(
+    svc: &Services,
+    actor: &Actor,
+    org_id: i64,
+    level: Option<Level>,
+    page: usize,
+    per_page: usize,
+) -> ServiceResult<Option<WarningPage>> {
+    actor.require(Permission::ReadBusiness)?;
+    let mut conn = svc.store.read().await?;
+    let org: OrgRow = odb::get_org(&mut conn, org_id).await?;
+    actor.require_scope(&org.path)?;
+    let Some(run) = db::latest_run(&mut conn, &covering_paths(&org.path)).await? else {
+        return Ok(None);
+    };
+    let upper = odb::upper_of(&org.path);
+    let mut briefs: Vec<(db::BriefRow, Level)> = db::briefs(&mut conn, run.id, &org.path, &upper)
+        .await?
+        .into_iter()
+        .map(|b| {
+            let l = Level::parse(&b.level).unwrap_or(Level::Green);
+            (b, l)
+        })
+        .collect();
+    let mut counts = LevelCounts::default();
+    for (b, l) in &briefs {
+        match l {
+            Level::Green => counts.green += 1,
+            Level::Yellow => counts.yellow += 1,
+            Level::Orange => counts.orange += 1,
+            Level::Red => counts.red += 1,
+        }
+        if b.incomplete != 0 {
+            counts.incomplete += 1;
+        }
+    }
+    let mut children = tally_children(
+        briefs
+            .iter()
+            .map(|(b, l)| (b.org_path.as_str(), *l, b.incomplete != 0)),
+        &org.path,
+    );
+    let child_ids: Vec<i64> = children.iter().map(|c| c.org_id).collect();
+    let names: HashMap<i64, String> = odb::get_orgs(&mut conn, &child_ids)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    for c in &mut children {
+        if let Some(n) = names.get(&c.org_id) {
+            c.org_name.clone_from(n);
+        }
+    }
+    // The same order as `rank`: level, then score, then tree order.
+    briefs.retain(|(_, l)| level.is_none_or(|x| *l == x));
+    briefs.sort_by(|(a, la), (b, lb)| {
+        lb.cmp(la)
+            .then(b.score.cmp(&a.score))
+            .then(a.org_path.cmp(&b.org_path))
+    });
+    let total = briefs.len();
+    let start = page.saturating_sub(1).saturating_mul(per_page);
+    let ids: Vec<i64> = briefs
+        .iter()
+        .skip(start)
+        .take(per_page)
+        .map(|(b, _)| b.org_id)
+        .collect();
+    let mut items: Vec<OrgWarningView> = db::results_of(&mut conn, run.id, &ids)
+        .await?
+        .iter()
+        .map(view_of)
+        .collect();
+    rank(&mut items);
+    Ok(Some(WarningPage {
+        run_id: run.id,
+        profile_version: run.profile_version,
+        profile_hash: run.profile_hash,
+        as_of: run.as_of,
+        scope_org_id: run.scope_org_id,
+        created_by: run.created_by,
+        created_at: run.created_at,
+        counts,
+        children,
+        items,
+        total,
+    }))
+}
+
+/// One page of a run's ranked results, optionally of one level only;
+/// returns the page and how many results match.
+pub fn page_of(
+    run: &WarningRunView,
+    level: Option<Level>,
+    page: usize,
+    per_page: usize,
+) -> (Vec<&OrgWarningView>, usize) {
+    let matching: Vec<&OrgWarningView> = run
+        .results
+        .iter()
+        .filter(|r| level.is_none_or(|l| r.level == l))
+        .collect();
+    let total = matching.len();
+    let start = page.saturating_sub(1).saturating_mul(per_page);
+    (
+        matching.into_iter().skip(start).take(per_page).collect(),
+        total,
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::covering_paths;
+    use super::*;
+
+    fn view(id: i64, path: &str, level: Level, no_data: bool) -> OrgWarningView {
+        OrgWarningView {
+            org_id: id,
+            org_name: format!("组织{id}"),
+            org_path: path.to_owned(),
+            level,
+            score: 0,
+            reasons: Vec::new(),
+            no_data: if no_data {
+                vec![NoDataView {
+                    indicator: "satisfaction".into(),
+                    label: "群众满意度低于60%".into(),
+                }]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    fn run_of(results: Vec<OrgWarningView>) -> WarningRunView {
+        WarningRunView {
+            run_id: 1,
+            profile_version: 1,
+            profile_hash: String::new(),
+            as_of: "2026-11-29".into(),
+            scope_org_id: 1,
+            created_by: "t".into(),
+            created_at: String::new(),
+            counts: counts_of(&results),
+            results,
+        }
+    }
+
+    #[test]
+    fn children_count_everything_below_them_and_not_the_parent() {
+        let run = run_of(vec![
+            view(1, "/1/", Level::Red, false),
+            view(2, "/1/2/", Level::Green, false),
+            view(3, "/1/2/3/", Level::Red, true),
+            view(4, "/1/2/4/", Level::Yellow, false),
+            view(5, "/1/5/", Level::Orange, true),
+        ]);
+        let c = by_child(&run, "/1/");
+        assert_eq!(c.len(), 2);
+        assert_eq!((c[0].org_id, c[0].org_name.as_str()), (2, "组织2"));
+        assert_eq!(
+            (
+                c[0].counts.green,
+                c[0].counts.yellow,
+                c[0].counts.red,
+                c[0].counts.incomplete
+            ),
+            (1, 1, 1, 1)
+        );
+        assert_eq!(
+            (c[1].org_id, c[1].counts.orange, c[1].counts.total()),
+            (5, 1, 1)
+        );
+        assert!(by_child(&run, "/1/5/").is_empty());
+    }
+
+    #[test]
+    fn pages_filter_by_level_and_count_the_matches() {
+        let run = run_of(
+            (1..=45)
+                .map(|i| {
+                    view(
+                        i,
+                        &format!("/{i}/"),
+                        if i % 3 == 0 { Level::Red } else { Level::Green },
+                        false,
+                    )
+                })
+                .collect(),
+        );
+        let (page, total) = page_of(&run, None, 3, 20);
+        assert_eq!((page.len(), total), (5, 45));
+        let (page, total) = page_of(&run, Some(Level::Red), 1, 20);
+        assert_eq!((page.len(), total), (15, 15));
+        assert!(page.iter().all(|r| r.level == Level::Red));
+        let (page, _) = page_of(&run, Some(Level::Red), 2, 20);
+        assert!(page.is_empty());
+    }
 
     #[test]
     fn covering_paths_are_the_org_and_its_ancestors() {

@@ -14,6 +14,7 @@ pub mod compliance;
 pub mod export;
 pub mod member;
 pub mod org;
+pub mod org_facts;
 pub mod profile;
 pub mod record;
 pub mod testdb;

@@ -251,6 +251,7 @@ pub async fn results(
 pub struct HistoryRow {
     pub run_id: i64,
     pub as_of: String,
+    pub profile_version: i64,
     pub level: String,
     pub score: i64,
 }
@@ -258,10 +259,83 @@ pub struct HistoryRow {
 /// Every stored result of an organization, oldest run first.
 pub async fn history(conn: &mut AnyConnection, org_id: i64) -> DbResult<Vec<HistoryRow>> {
     Ok(sqlx::query_as::<_, HistoryRow>(
-        "SELECT r.id AS run_id, r.as_of, w.level, w.score FROM warning_results w \
+        "SELECT r.id AS run_id, r.as_of, r.profile_version, w.level, w.score FROM warning_results w \
          JOIN warning_runs r ON r.id = w.run_id WHERE w.org_id = $1 ORDER BY r.id",
     )
     .bind(org_id)
     .fetch_all(&mut *conn)
     .await?)
+}
+
+/// A root organization (the county), which background runs evaluate.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RootRow {
+    pub id: i64,
+    pub path: String,
+    pub name: String,
+}
+
+/// Active root organizations, by id.
+pub async fn roots(conn: &mut AnyConnection) -> DbResult<Vec<RootRow>> {
+    Ok(sqlx::query_as::<_, RootRow>(
+        "SELECT id, path, name FROM orgs WHERE parent_id IS NULL AND status = 'active' ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// A stored result without its reasons, for counting and ranking many.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BriefRow {
+    pub org_id: i64,
+    pub org_path: String,
+    pub level: String,
+    pub score: i64,
+    /// 1 when some indicator had no data.
+    pub incomplete: i64,
+}
+
+/// The results of `run_id` for `path..upper` without their JSON or names:
+/// what the counts, the per-child table and the ranking need.
+pub async fn briefs(
+    conn: &mut AnyConnection,
+    run_id: i64,
+    path: &str,
+    upper: &str,
+) -> DbResult<Vec<BriefRow>> {
+    Ok(sqlx::query_as::<_, BriefRow>(
+        "SELECT org_id, org_path, level, score, \
+         CAST(CASE WHEN no_data = '[]' THEN 0 ELSE 1 END AS BIGINT) AS incomplete \
+         FROM warning_results WHERE run_id = $1 AND org_path >= $2 AND org_path < $3",
+    )
+    .bind(run_id)
+    .bind(path)
+    .bind(upper)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// The full results of `run_id` for the given organizations.
+pub async fn results_of(
+    conn: &mut AnyConnection,
+    run_id: i64,
+    org_ids: &[i64],
+) -> DbResult<Vec<ResultRow>> {
+    if org_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = (2..=org_ids.len() + 1)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT w.org_id, w.org_path, o.name AS org_name, w.level, w.score, w.reasons, w.no_data \
+         FROM warning_results w JOIN orgs o ON o.id = w.org_id \
+         WHERE w.run_id = $1 AND w.org_id IN ({list})"
+    );
+    let mut q = sqlx::query_as::<_, ResultRow>(dynamic(sql)).bind(run_id);
+    for id in org_ids {
+        q = q.bind(*id);
+    }
+    Ok(q.fetch_all(&mut *conn).await?)
 }

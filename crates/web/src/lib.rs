@@ -19,6 +19,7 @@ pub mod policy;
 pub mod records;
 pub mod tokens;
 pub mod users;
+pub mod warnings;
 pub mod work;
 
 use axum::Router;
@@ -68,6 +69,7 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::router())
         .merge(records::router())
         .merge(work::router())
+        .merge(warnings::router())
         .nest("/api/v1", api::router())
         .fallback(error::not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY));

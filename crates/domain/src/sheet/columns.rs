@@ -8,6 +8,8 @@
 pub enum SheetKind {
     Members,
     Orgs,
+    /// Manual facts per organization and year (村情登记).
+    OrgFacts,
 }
 
 impl SheetKind {
@@ -15,6 +17,7 @@ impl SheetKind {
         match self {
             SheetKind::Members => "members",
             SheetKind::Orgs => "orgs",
+            SheetKind::OrgFacts => "org_facts",
         }
     }
 
@@ -22,6 +25,7 @@ impl SheetKind {
         match code {
             "members" => Some(SheetKind::Members),
             "orgs" => Some(SheetKind::Orgs),
+            "org_facts" => Some(SheetKind::OrgFacts),
             _ => None,
         }
     }
@@ -31,6 +35,7 @@ impl SheetKind {
         match self {
             SheetKind::Members => "党员",
             SheetKind::Orgs => "党组织",
+            SheetKind::OrgFacts => "村情",
         }
     }
 
@@ -38,6 +43,7 @@ impl SheetKind {
         match self {
             SheetKind::Members => MEMBER_COLUMNS,
             SheetKind::Orgs => ORG_COLUMNS,
+            SheetKind::OrgFacts => FACT_COLUMNS,
         }
     }
 }
@@ -69,6 +75,13 @@ pub enum ColumnKey {
     SecretaryVacantSince,
     UnitName,
     Population,
+    // organization facts (Org is shared)
+    OrgCode,
+    Year,
+    Petitions,
+    Satisfaction,
+    Disclosure,
+    Supervision,
 }
 
 /// One column of a sheet.
@@ -307,6 +320,75 @@ pub const ORG_COLUMNS: &[Column] = &[
     ),
 ];
 
+/// Organization facts (村情登记) columns: the organization by name or by
+/// its number (at least one per row), the year, and the four facts. An
+/// empty fact cell means "not recorded" (the warning reads it as no data).
+pub const FACT_COLUMNS: &[Column] = &[
+    col(
+        ColumnKey::Org,
+        "组织名称",
+        &["党组织名称", "党组织", "党组织全称", "村(社区)"],
+        false,
+        "org",
+        false,
+        "党组织全称；与组织编号至少填一项",
+    ),
+    col(
+        ColumnKey::OrgCode,
+        "组织编号",
+        &["党组织编号", "组织ID"],
+        false,
+        "org_code",
+        false,
+        "系统中的组织编号（组织页面地址中的数字）",
+    ),
+    col(
+        ColumnKey::Year,
+        "年度",
+        &["年份"],
+        true,
+        "year",
+        false,
+        "必填，如 2026",
+    ),
+    col(
+        ColumnKey::Petitions,
+        "信访件数",
+        &["信访矛盾纠纷件数", "信访和矛盾纠纷件数"],
+        false,
+        "petitions",
+        false,
+        "本年度信访和矛盾纠纷件数，0 到 9999；未统计不填",
+    ),
+    col(
+        ColumnKey::Satisfaction,
+        "满意度",
+        &["群众满意度", "满意度(%)"],
+        false,
+        "satisfaction",
+        false,
+        "百分比，0 到 100，最多一位小数，如 85.5；未调查不填",
+    ),
+    col(
+        ColumnKey::Disclosure,
+        "村务公开",
+        &["是否村务公开"],
+        false,
+        "disclosure",
+        false,
+        "是/否；未核查不填",
+    ),
+    col(
+        ColumnKey::Supervision,
+        "村务监督委员会",
+        &["是否设立村务监督委员会", "村务监督委员会是否设立"],
+        false,
+        "supervision",
+        false,
+        "是/否；未核查不填",
+    ),
+];
+
 /// Finds the column a header names (canonical name or alias), after the
 /// caller normalized the header text.
 pub fn column_for_header(kind: SheetKind, header: &str) -> Option<&'static Column> {
@@ -322,7 +404,7 @@ mod tests {
 
     #[test]
     fn headers_and_aliases_are_unique_per_sheet() {
-        for kind in [SheetKind::Members, SheetKind::Orgs] {
+        for kind in [SheetKind::Members, SheetKind::Orgs, SheetKind::OrgFacts] {
             let mut seen = HashSet::new();
             for c in kind.columns() {
                 assert!(seen.insert(c.header), "{}", c.header);

@@ -1,4 +1,5 @@
-//! Importing members and organizations from .xlsx and .csv files: file
+//! Importing members, organizations and organizations' manual facts
+//! (村情) from .xlsx and .csv files: file
 //! checks before parsing (size, format, row count), header matching by
 //! Chinese name or alias, every row checked with the same rules as the
 //! forms, and all-or-nothing writes. A file with any bad row writes nothing
@@ -11,6 +12,7 @@
 //! Nothing here does per-row SQL: organizations are loaded once, existing
 //! ID-card hashes are looked up in batches.
 
+mod facts;
 mod members;
 mod orgs;
 mod read;
@@ -108,7 +110,7 @@ pub async fn import(
 ) -> ServiceResult<ImportReport> {
     actor.require(match opts.kind {
         SheetKind::Members => Permission::EditMembers,
-        SheetKind::Orgs => Permission::ManageOrgs,
+        SheetKind::Orgs | SheetKind::OrgFacts => Permission::ManageOrgs,
     })?;
     // Scope first: someone outside it learns nothing about the file.
     let scope = {
@@ -135,6 +137,7 @@ pub async fn import(
     match opts.kind {
         SheetKind::Members => members::run(&ctx, &mut sheet).await,
         SheetKind::Orgs => orgs::run(&ctx, &mut sheet).await,
+        SheetKind::OrgFacts => facts::run(&ctx, &mut sheet).await,
     }
 }
 

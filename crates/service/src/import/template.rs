@@ -27,6 +27,7 @@ fn allowed(key: ColumnKey) -> String {
             "党组织全称；有同名组织时写成“上级全称/名称”".to_owned()
         }
         ColumnKey::Population => "0 到 10000000 之间的整数".to_owned(),
+        ColumnKey::Disclosure | ColumnKey::Supervision => "是、否".to_owned(),
         _ => String::new(),
     }
 }

@@ -1,4 +1,5 @@
-//! The JSON API under `/api/v1`: organizations and members for programs,
+//! The JSON API under `/api/v1`: organizations, members, records,
+//! compliance and early warnings for programs,
 //! authenticated by personal access tokens (`Authorization: Bearer …`), never
 //! by cookies — so no CSRF token is needed. The service enforces the same
 //! permission and scope rules as for the pages.
@@ -16,6 +17,7 @@ mod orgs;
 mod records;
 #[cfg(test)]
 mod smoke;
+mod warnings;
 mod work;
 
 use crate::AppState;
@@ -52,6 +54,8 @@ pub fn router() -> Router<AppState> {
         .route("/work/{id}", get(work::get))
         .route("/work/{id}/actions", post(work::act))
         .route("/tasks/{id}", get(work::task))
+        .route("/warnings", get(warnings::list))
+        .route("/orgs/{id}/warnings", get(warnings::history))
         .method_not_allowed_fallback(method_not_allowed)
 }
 

@@ -3,7 +3,7 @@
 //! without a token at `GET /api/v1/openapi.json`.
 
 use super::dto;
-use super::{compliance, members, orgs, records, work};
+use super::{compliance, members, orgs, records, warnings, work};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::LazyLock;
@@ -49,6 +49,8 @@ const BEARER: &str = "bearer";
         work::get,
         work::act,
         work::task,
+        warnings::list,
+        warnings::history,
     ),
     components(schemas(
         dto::Org,
@@ -100,6 +102,12 @@ const BEARER: &str = "bearer";
         work::TaskUnitDto,
         work::TaskDto,
         work::WorkActionInput,
+        warnings::WarningPageDto,
+        warnings::OrgWarningDto,
+        warnings::WarningReasonDto,
+        warnings::NoDataDto,
+        warnings::LevelCountsDto,
+        warnings::WarningHistoryDto,
     )),
     modifiers(&Security),
     security(("bearer" = [])),
@@ -109,6 +117,7 @@ const BEARER: &str = "bearer";
         (name = "records", description = "组织生活记录"),
         (name = "compliance", description = "组织生活完成情况与政策配置"),
         (name = "work", description = "督办与整改事项"),
+        (name = "warnings", description = "软弱涣散预警"),
         (name = "meta", description = "接口说明"),
     ),
 )]
@@ -247,6 +256,8 @@ mod tests {
             ("/work/{id}", "get"),
             ("/work/{id}/actions", "post"),
             ("/tasks/{id}", "get"),
+            ("/warnings", "get"),
+            ("/orgs/{id}/warnings", "get"),
         ] {
             let op = &paths[path][method];
             assert!(op.is_object(), "{method} {path}");
@@ -264,7 +275,7 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), n, "operation ids are unique");
-        assert_eq!(n, 24);
+        assert_eq!(n, 26);
         let schemas = &doc["components"]["schemas"];
         for name in ["Org", "Member", "MemberListItem", "MemberPage", "Error"] {
             assert!(schemas[name].is_object(), "{name}");

@@ -10,4 +10,5 @@ mod matrix;
 mod pages;
 mod records;
 mod support;
+mod warnings;
 mod work;
