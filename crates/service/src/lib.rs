@@ -20,6 +20,7 @@ pub mod members;
 pub mod orgs;
 pub mod policy;
 pub mod records;
+pub mod rectify;
 pub mod users;
 pub mod warnings;
 

@@ -16,6 +16,7 @@ pub mod member;
 pub mod org;
 pub mod profile;
 pub mod record;
+pub mod rectify;
 pub mod testdb;
 pub mod user;
 pub mod warnings;

@@ -1,0 +1,335 @@
+//! The annual screening and the rectification ledger on the fixture county,
+//! on SQLite and PostgreSQL. Today is 2026-11-29. Branch A1's secretary
+//! post is vacant (red), branch B1 holds no organizational life (orange);
+//! branch A2 is created under town A after the warning run, so the engine
+//! did not flag it: town A adds it with a reason.
+
+mod common;
+mod support;
+
+use common::TestSvc;
+use dangjian_domain::rectify::{LedgerStatus, ScreeningNumbers, ScreeningStatus};
+use dangjian_service::fixture::org_form;
+use dangjian_service::rectify::{PlanForm, ledger, screening};
+use dangjian_service::{ServiceError, orgs, warnings};
+use support::{chain_ok, count, fe, fixed, forbidden, invalid};
+
+const YEAR: i32 = 2026;
+
+/// Blanks one part of a plan.
+type Blank = fn(&mut PlanForm);
+
+/// The vacancy in A1, a warning run over the county, then branch A2.
+async fn seed(t: &TestSvc) -> i64 {
+    let admin = t.actor("county_admin_root").await;
+    let row = orgs::get(&t.svc, &admin, t.fx.branch_a1).await.unwrap();
+    let form = orgs::OrgForm {
+        secretary_name: String::new(),
+        secretary_vacant_since: "2026-08-21".into(),
+        ..orgs::OrgForm::from_row(&row)
+    };
+    orgs::update(&t.svc, &admin, t.fx.branch_a1, &form)
+        .await
+        .unwrap();
+    warnings::evaluate_scope(&t.svc, &admin, t.fx.root)
+        .await
+        .unwrap();
+    orgs::create(
+        &t.svc,
+        &admin,
+        t.fx.town_a,
+        &org_form("中共甲二村支部委员会", "branch", "rural"),
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+fn plan() -> PlanForm {
+    PlanForm {
+        analysis: "书记长期缺职，班子战斗力不强，组织生活不经常".into(),
+        goal: "半年内配齐村党组织书记，组织生活全部按规定开展".into(),
+        measures: "选派第一书记；镇党委班子成员包村指导；每月督查三会一课".into(),
+        deadline: "2027-06-30".into(),
+        responsible: "甲镇党委".into(),
+        contact_leader: "李建国（县委常委、组织部部长）".into(),
+    }
+}
+
+/// Town A's proposal: A1 flagged, A2 added; confirmed by the county.
+async fn confirmed(t: &TestSvc) -> (i64, Vec<i64>) {
+    let a2 = seed(t).await;
+    let town = t.actor("unit_admin_town").await;
+    let county = t.actor("county_admin_root").await;
+    let id = screening::start(&t.svc, &town, YEAR, t.fx.town_a)
+        .await
+        .unwrap();
+    screening::add(&t.svc, &town, id, a2, "村“两委”班子不团结，群众反映强烈")
+        .await
+        .unwrap();
+    screening::submit(&t.svc, &town, id).await.unwrap();
+    let ledgers = screening::confirm(&t.svc, &county, id).await.unwrap();
+    (a2, ledgers)
+}
+
+#[tokio::test]
+async fn a_township_proposes_with_reasons_and_the_county_sees_its_numbers() {
+    for t in fixed().await {
+        let e = t.engine;
+        let a2 = seed(&t).await;
+        let town = t.actor("unit_admin_town").await;
+        let id = screening::start(&t.svc, &town, YEAR, t.fx.town_a)
+            .await
+            .unwrap();
+        let p = screening::proposal(&t.svc, &town, YEAR, t.fx.town_a, false)
+            .await
+            .unwrap();
+        assert_eq!(p.status, Some(ScreeningStatus::Draft), "{e}");
+        let a1 = p.rows.iter().find(|r| r.org_id == t.fx.branch_a1).unwrap();
+        assert!(
+            a1.flagged && a1.included,
+            "{e}: the red branch is preselected"
+        );
+        assert!(p.rows.iter().all(|r| r.org_id != t.fx.town_a), "{e}");
+
+        // An addition and a removal each need a reason; nothing is written without.
+        let audit_before = count(&t, "audit_log").await;
+        assert_eq!(
+            invalid(screening::add(&t.svc, &town, id, a2, " ").await),
+            fe("reason", "请填写列入理由"),
+            "{e}"
+        );
+        assert_eq!(
+            invalid(screening::remove(&t.svc, &town, id, t.fx.branch_a1, "").await),
+            fe("reason", "请填写移出理由"),
+            "{e}"
+        );
+        assert_eq!(count(&t, "audit_log").await, audit_before, "{e}");
+        // Only organizations below the township.
+        assert_eq!(
+            invalid(screening::add(&t.svc, &town, id, t.fx.town_a, "理由").await),
+            fe("org", "只能列入中共甲镇委员会下属的党组织"),
+            "{e}"
+        );
+        screening::add(&t.svc, &town, id, a2, "村“两委”班子不团结")
+            .await
+            .unwrap();
+        screening::remove(
+            &t.svc,
+            &town,
+            id,
+            t.fx.branch_a1,
+            "已选派第一书记，书记到岗",
+        )
+        .await
+        .unwrap();
+        let p = screening::proposal(&t.svc, &town, YEAR, t.fx.town_a, true)
+            .await
+            .unwrap();
+        assert_eq!(
+            p.numbers,
+            ScreeningNumbers {
+                flagged: 1,
+                proposed: 1,
+                added: 1,
+                removed: 1
+            },
+            "{e}"
+        );
+        let a1 = p.rows.iter().find(|r| r.org_id == t.fx.branch_a1).unwrap();
+        assert_eq!(a1.reason, "已选派第一书记，书记到岗", "{e}");
+        // Put back, without a reason.
+        screening::add(&t.svc, &town, id, t.fx.branch_a1, "")
+            .await
+            .unwrap();
+        screening::submit(&t.svc, &town, id).await.unwrap();
+        assert_eq!(
+            invalid(screening::add(&t.svc, &town, id, a2, "x").await),
+            fe(
+                "status",
+                "排查名单当前为“待县委审核”，不能修改；只有拟定中或已退回的名单可以修改"
+            ),
+            "{e}"
+        );
+
+        // The county's review: per-township numbers, town B not started.
+        let county = t.actor("county_admin_root").await;
+        let rv = screening::review(&t.svc, &county, YEAR).await.unwrap();
+        let town_line = rv.lines.iter().find(|l| l.org_id == t.fx.town_a).unwrap();
+        assert_eq!(town_line.status, Some(ScreeningStatus::Submitted), "{e}");
+        assert_eq!(
+            town_line.numbers,
+            ScreeningNumbers {
+                flagged: 1,
+                proposed: 2,
+                added: 1,
+                removed: 0
+            },
+            "{e}"
+        );
+        let town_b = rv.lines.iter().find(|l| l.org_id == t.fx.town_b).unwrap();
+        assert_eq!(town_b.status, None, "{e}");
+        assert_eq!(rv.total.proposed, 2, "{e}");
+
+        // The township cannot confirm its own list; the county can.
+        assert!(
+            forbidden(screening::confirm(&t.svc, &town, id).await).contains("县级管理员"),
+            "{e}"
+        );
+        let county_town = t.actor("county_admin_town").await;
+        forbidden(screening::confirm(&t.svc, &county_town, id).await);
+        let ledgers = screening::confirm(&t.svc, &county, id).await.unwrap();
+        assert_eq!(ledgers.len(), 2, "{e}");
+        assert_eq!(count(&t, "rectify_ledgers").await, 2, "{e}");
+        let overview = ledger::overview(&t.svc, &county, YEAR).await.unwrap();
+        assert_eq!(overview.by_status, [2, 0, 0, 0], "{e}");
+        let actions: Vec<String> = sqlx::query_scalar(
+            "SELECT action FROM audit_log WHERE action LIKE 'screening.%' ORDER BY id",
+        )
+        .fetch_all(&t.svc.store.pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            actions,
+            [
+                "screening.start",
+                "screening.add",
+                "screening.remove",
+                "screening.restore",
+                "screening.submit",
+                "screening.confirm"
+            ],
+            "{e}"
+        );
+        chain_ok(&t).await;
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_county_returns_a_list_with_a_reason_and_the_township_edits_it_again() {
+    for t in fixed().await {
+        let e = t.engine;
+        seed(&t).await;
+        let town = t.actor("unit_admin_town").await;
+        let county = t.actor("county_admin_root").await;
+        let id = screening::start(&t.svc, &town, YEAR, t.fx.town_a)
+            .await
+            .unwrap();
+        assert_eq!(
+            invalid(screening::confirm(&t.svc, &county, id).await),
+            fe(
+                "status",
+                "排查名单当前为“拟定中”，不能审核；只有已报送（待县委审核）的名单可以确认或退回"
+            ),
+            "{e}"
+        );
+        screening::submit(&t.svc, &town, id).await.unwrap();
+        assert_eq!(
+            invalid(screening::send_back(&t.svc, &county, id, "").await),
+            fe("reason", "请填写退回理由"),
+            "{e}"
+        );
+        screening::send_back(&t.svc, &county, id, "请补充排查社区党组织")
+            .await
+            .unwrap();
+        let p = screening::proposal(&t.svc, &town, YEAR, t.fx.town_a, false)
+            .await
+            .unwrap();
+        assert_eq!(p.status, Some(ScreeningStatus::Returned), "{e}");
+        assert!(p.can_edit, "{e}");
+        assert_eq!(
+            p.screening.unwrap().return_reason,
+            "请补充排查社区党组织",
+            "{e}"
+        );
+        // A second proposal for the same township, or for the county, is refused.
+        assert_eq!(
+            invalid(screening::start(&t.svc, &town, YEAR, t.fx.town_a).await),
+            fe("org", "2026年度的排查已经开始"),
+            "{e}"
+        );
+        assert_eq!(
+            invalid(screening::start(&t.svc, &county, YEAR, t.fx.root).await)[0].0,
+            "org",
+            "{e}"
+        );
+        // An administrator below the township sees nothing of its list.
+        let other = t.actor("unit_admin_branch").await;
+        forbidden(screening::proposal(&t.svc, &other, YEAR, t.fx.town_a, false).await);
+        forbidden(screening::submit(&t.svc, &other, id).await);
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_plan_needs_all_four_parts_and_moves_the_ledger_to_rectification() {
+    for t in fixed().await {
+        let e = t.engine;
+        let (_, ledgers) = confirmed(&t).await;
+        let town = t.actor("unit_admin_town").await;
+        let id = ledgers[0];
+        let audit_before = count(&t, "audit_log").await;
+        let cases: [(Blank, &str, &str); 5] = [
+            (|p| p.goal.clear(), "goal", "请填写目标任务"),
+            (|p| p.measures.clear(), "measures", "请填写整改措施"),
+            (|p| p.deadline.clear(), "deadline", "请填写整改时限"),
+            (|p| p.responsible.clear(), "responsible", "请填写责任主体"),
+            (|p| p.analysis.clear(), "analysis", "请填写问题分析"),
+        ];
+        for (blank, field, message) in cases {
+            let mut f = plan();
+            blank(&mut f);
+            assert_eq!(
+                invalid(ledger::file_plan(&t.svc, &town, id, &f).await),
+                fe(field, message),
+                "{e}: {field}"
+            );
+        }
+        let mut past = plan();
+        past.deadline = "2026-11-29".into();
+        assert_eq!(
+            invalid(ledger::file_plan(&t.svc, &town, id, &past).await),
+            fe("deadline", "整改时限应晚于今天"),
+            "{e}"
+        );
+        assert_eq!(
+            count(&t, "audit_log").await,
+            audit_before,
+            "{e}: nothing written"
+        );
+        let l = ledger::get(&t.svc, &town, id).await.unwrap();
+        assert_eq!(l.status, LedgerStatus::Planning, "{e}");
+        assert!(l.ledger.goal.is_empty(), "{e}");
+
+        // A branch secretary reads the ledger but files no plan.
+        let secretary = t.actor("branch_secretary_town").await;
+        forbidden(ledger::file_plan(&t.svc, &secretary, id, &plan()).await);
+        ledger::get(&t.svc, &secretary, id).await.unwrap();
+
+        ledger::file_plan(&t.svc, &town, id, &plan()).await.unwrap();
+        let l = ledger::get(&t.svc, &town, id).await.unwrap();
+        assert_eq!(l.status, LedgerStatus::InProgress, "{e}");
+        assert_eq!(l.ledger.deadline.as_deref(), Some("2027-06-30"), "{e}");
+        assert_eq!(
+            l.ledger.contact_leader, "李建国（县委常委、组织部部长）",
+            "{e}"
+        );
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'ledger.plan' AND target = $1",
+        )
+        .bind(format!("ledger:{id}"))
+        .fetch_one(&t.svc.store.pool)
+        .await
+        .unwrap();
+        assert_eq!(n, 1, "{e}");
+        // Branch A1's administrator does not see branch A2's ledger.
+        let sibling = t.actor("unit_admin_branch").await;
+        assert!(matches!(
+            ledger::get(&t.svc, &sibling, ledgers[1]).await,
+            Err(ServiceError::Forbidden(_))
+        ));
+        chain_ok(&t).await;
+        t.finish().await;
+    }
+}
