@@ -23,6 +23,7 @@ pub mod records;
 pub mod rectify;
 pub mod users;
 pub mod warnings;
+pub mod work;
 
 pub use actor::Actor;
 pub use clock::Clock;

@@ -87,6 +87,15 @@ pub async fn active(svc: &Services) -> ServiceResult<ActiveProfile> {
     Ok(active)
 }
 
+/// The active profile if one is stored, read on the caller's connection
+/// (nothing installed: callers without `Services` fall back to defaults).
+pub async fn stored_active(conn: &mut Conn) -> ServiceResult<Option<Arc<Profile>>> {
+    match db::active(conn).await? {
+        Some((version, hash)) => Ok(Some(load(conn, version, &hash).await?)),
+        None => Ok(None),
+    }
+}
+
 /// Like [`active`], inside the caller's write transaction.
 pub async fn active_in(conn: &mut Conn, svc: &Services) -> ServiceResult<ActiveProfile> {
     if let Some((version, hash)) = db::active(conn).await? {

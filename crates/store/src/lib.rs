@@ -20,6 +20,7 @@ pub mod rectify;
 pub mod testdb;
 pub mod user;
 pub mod warnings;
+pub mod work;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};

@@ -303,6 +303,7 @@ pub async fn move_subtree(
         .execute(&mut *conn)
         .await
         .map_err(DbError::from_sqlx)?;
+    crate::work::move_paths(conn, &new_path, tail_from, old_path, &old_upper).await?;
     sqlx::query("UPDATE orgs SET parent_id = $1 WHERE id = $2")
         .bind(new_parent.id)
         .bind(org.id)

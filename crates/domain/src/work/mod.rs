@@ -231,6 +231,24 @@ pub const NOTE_MAX: usize = 2000;
 /// Most attachments on one note.
 pub const ATTACHMENTS_MAX: u32 = 20;
 
+/// A required text of several lines (a reason, a note typed in a text
+/// area): line breaks and tabs are kept (`\r\n` becomes `\n`), other
+/// control characters refused, as by [`text_field`].
+pub fn long_text(
+    field: &'static str,
+    label: &str,
+    raw: &str,
+    max: usize,
+) -> Result<String, FieldError> {
+    let normalized = raw.replace("\r\n", "\n").replace('\r', "\n");
+    let flat: String = normalized
+        .chars()
+        .map(|c| if matches!(c, '\n' | '\t') { ' ' } else { c })
+        .collect();
+    text_field(field, label, &flat, true, max)?;
+    Ok(normalized.trim().to_owned())
+}
+
 /// Decides whether `party` may take `action` on an item in `state`, and if
 /// so what changes. Checked in order: a closed item, the party, the state,
 /// then the text.
@@ -262,15 +280,11 @@ pub fn transition(
     };
     let (text, attachments) = match action {
         Action::Return { reason } => (
-            Some(
-                text_field("reason", "退回理由", reason, true, REASON_MAX)
-                    .map_err(WorkError::Field)?,
-            ),
+            Some(long_text("reason", "退回理由", reason, REASON_MAX).map_err(WorkError::Field)?),
             0,
         ),
         Action::Note { text, attachments } => {
-            let text =
-                text_field("text", "进展情况", text, true, NOTE_MAX).map_err(WorkError::Field)?;
+            let text = long_text("text", "进展情况", text, NOTE_MAX).map_err(WorkError::Field)?;
             if *attachments > ATTACHMENTS_MAX {
                 return Err(WorkError::Field(FieldError::new(
                     "attachments",

@@ -316,3 +316,26 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn notes_and_reasons_keep_their_line_breaks() {
+    let t = transition(
+        WorkState::InProgress,
+        &Action::Note {
+            text: " 一、已召开会议\r\n二、已整改\t完毕 ".into(),
+            attachments: 0,
+        },
+        Party::Assignee,
+    )
+    .unwrap();
+    assert_eq!(t.text.as_deref(), Some("一、已召开会议\n二、已整改\t完毕"));
+    let e = transition(
+        WorkState::Submitted,
+        &Action::Return {
+            reason: "缺少\u{7}材料".into(),
+        },
+        Party::Owner,
+    )
+    .unwrap_err();
+    assert_eq!(e.to_string(), "退回理由含有不可见的控制字符");
+}

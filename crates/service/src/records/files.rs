@@ -117,6 +117,43 @@ pub(crate) fn check(upload: &Upload) -> Result<Checked<'_>, FieldError> {
     })
 }
 
+/// Checks a batch of uploads for something that already carries `already`
+/// attachments (`holder` names it in the count message, e.g. 每条记录);
+/// every bad file is reported.
+pub(crate) fn check_all<'a>(
+    uploads: &'a [Upload],
+    already: usize,
+    holder: &str,
+) -> Result<Vec<Checked<'a>>, Vec<FieldError>> {
+    if already + uploads.len() > MAX_ATTACHMENTS {
+        return Err(vec![FieldError::new(
+            "attachments",
+            format!("{holder}最多{MAX_ATTACHMENTS}个附件（已有{already}个）"),
+        )]);
+    }
+    let mut errs = Vec::new();
+    let mut ok = Vec::new();
+    for u in uploads {
+        match check(u) {
+            Ok(c) => ok.push(c),
+            Err(e) => errs.push(e),
+        }
+    }
+    if errs.is_empty() { Ok(ok) } else { Err(errs) }
+}
+
+/// The stored form of a checked upload.
+impl<'a> Checked<'a> {
+    pub(crate) fn as_new(&'a self) -> dangjian_store::record::NewAttachment<'a> {
+        dangjian_store::record::NewAttachment {
+            file_name: &self.file_name,
+            content_type: self.kind.content_type(),
+            sha256: &self.sha256,
+            data: self.bytes,
+        }
+    }
+}
+
 /// The last path component, without control and reserved characters, at
 /// most 80 characters, with the extension of the sniffed type (a `.exe`
 /// name on a JPEG becomes `….jpg`).

@@ -7,7 +7,7 @@
 //! Compliance with the obligations is computed elsewhere (`compliance`),
 //! never when a record is saved.
 
-mod files;
+pub(crate) mod files;
 mod form;
 mod search;
 
@@ -29,8 +29,8 @@ use dangjian_domain::role::Permission;
 use dangjian_store::Conn;
 use dangjian_store::org::{self as odb, OrgRow};
 use dangjian_store::record::{
-    self as db, AttachmentMeta, AttendanceRow, ExpectedMember, NewAttachment, RecordFilter,
-    RecordListRow, RecordRow,
+    self as db, AttachmentMeta, AttendanceRow, ExpectedMember, RecordFilter, RecordListRow,
+    RecordRow,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -433,22 +433,7 @@ fn check_uploads(
     uploads: &[Upload],
     already: usize,
 ) -> Result<Vec<files::Checked<'_>>, Vec<FieldError>> {
-    let mut errs = Vec::new();
-    if already + uploads.len() > MAX_ATTACHMENTS {
-        errs.push(FieldError::new(
-            "attachments",
-            format!("每条记录最多{MAX_ATTACHMENTS}个附件（已有{already}个）"),
-        ));
-        return Err(errs);
-    }
-    let mut ok = Vec::new();
-    for u in uploads {
-        match files::check(u) {
-            Ok(c) => ok.push(c),
-            Err(e) => errs.push(e),
-        }
-    }
-    if errs.is_empty() { Ok(ok) } else { Err(errs) }
+    files::check_all(uploads, already, "每条记录")
 }
 
 async fn store_file(
@@ -458,19 +443,7 @@ async fn store_file(
     by: &str,
     now: &str,
 ) -> ServiceResult<i64> {
-    Ok(db::insert_attachment(
-        conn,
-        record_id,
-        &NewAttachment {
-            file_name: &f.file_name,
-            content_type: f.kind.content_type(),
-            sha256: &f.sha256,
-            data: f.bytes,
-        },
-        by,
-        now,
-    )
-    .await?)
+    Ok(db::insert_attachment(conn, record_id, &f.as_new(), by, now).await?)
 }
 
 /// Adds attachments to an existing record.
