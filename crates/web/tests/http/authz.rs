@@ -84,7 +84,7 @@ async fn organization_pages(app: &TestApp) {
                 rel,
                 edit,
                 r.status().as_u16(),
-                Some(422),
+                &[422],
             );
 
             let manage = MANAGERS.contains(&role) && in_scope(rel);
@@ -108,7 +108,7 @@ async fn organization_pages(app: &TestApp) {
                 rel,
                 manage,
                 r.status().as_u16(),
-                Some(422),
+                &[422],
             );
 
             // Move and dissolve act only strictly below one's own organization.
@@ -125,7 +125,7 @@ async fn organization_pages(app: &TestApp) {
                 rel,
                 below,
                 r.status().as_u16(),
-                Some(422),
+                &[422],
             );
             let r = s
                 .post(&format!("/orgs/{id}/dissolve"), &[("dissolved_on", &today)])
@@ -136,7 +136,7 @@ async fn organization_pages(app: &TestApp) {
                 rel,
                 below,
                 r.status().as_u16(),
-                Some(422),
+                &[422],
             );
             let manage_page = MANAGERS.contains(&role) && in_scope(rel);
             let r = s.get(&format!("/orgs/{id}/move")).await;
@@ -157,7 +157,7 @@ async fn organization_pages(app: &TestApp) {
                 rel,
                 edit,
                 r.status().as_u16(),
-                Some(422),
+                &[422],
             );
         }
     }
@@ -191,7 +191,7 @@ async fn member_pages(app: &TestApp) {
                 rel,
                 allowed,
                 r.status().as_u16(),
-                Some(422),
+                &[422],
             );
 
             let Some(mid) = member_of(app, rel) else {
@@ -258,7 +258,7 @@ async fn member_pages(app: &TestApp) {
                 rel,
                 allowed,
                 r.status().as_u16(),
-                Some(422),
+                &[422],
             );
             let r = s
                 .post(&format!("/members/{mid}/full"), &[("full_on", "")])
@@ -269,7 +269,7 @@ async fn member_pages(app: &TestApp) {
                 rel,
                 allowed,
                 r.status().as_u16(),
-                Some(422),
+                &[422],
             );
             let r = s.post(&format!("/members/{mid}/extend"), &[]).await;
             check(
@@ -278,7 +278,7 @@ async fn member_pages(app: &TestApp) {
                 rel,
                 allowed,
                 r.status().as_u16(),
-                Some(422),
+                &[422],
             );
         }
     }
@@ -378,7 +378,7 @@ async fn the_api(app: &TestApp) {
                 rel,
                 allowed,
                 r.status().as_u16(),
-                Some(422),
+                &[422],
             );
             let body = serde_json::json!({"name": "", "kind": "branch", "sector": "rural"});
             let r = c
@@ -394,7 +394,7 @@ async fn the_api(app: &TestApp) {
                 rel,
                 allowed,
                 r.status().as_u16(),
-                Some(422),
+                &[422],
             );
             let api = |method: reqwest::Method, path: String, body: serde_json::Value| {
                 c.request(method, format!("{}/api/v1{path}", app.addr))
@@ -414,7 +414,7 @@ async fn the_api(app: &TestApp) {
                 rel,
                 manage,
                 r.status().as_u16(),
-                Some(422),
+                &[422],
             );
             let r = api(
                 reqwest::Method::POST,
@@ -429,7 +429,7 @@ async fn the_api(app: &TestApp) {
                 rel,
                 below,
                 r.status().as_u16(),
-                Some(422),
+                &[422],
             );
             let today = app.svc.clock.today().to_string();
             let r = api(
@@ -445,7 +445,7 @@ async fn the_api(app: &TestApp) {
                 rel,
                 below,
                 r.status().as_u16(),
-                Some(422),
+                &[422],
             );
             if let Some(mid) = member_of(app, rel) {
                 let r = api(
@@ -461,7 +461,7 @@ async fn the_api(app: &TestApp) {
                     rel,
                     allowed,
                     r.status().as_u16(),
-                    Some(422),
+                    &[422],
                 );
                 let body =
                     serde_json::json!({"org_id": org, "on_date": "2026-01-01", "reason": ""});
@@ -478,7 +478,7 @@ async fn the_api(app: &TestApp) {
                     rel,
                     allowed,
                     r.status().as_u16(),
-                    Some(422),
+                    &[422],
                 );
             }
         }
