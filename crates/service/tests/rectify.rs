@@ -333,3 +333,229 @@ async fn a_plan_needs_all_four_parts_and_moves_the_ledger_to_rectification() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn acceptance_waits_for_every_item_and_then_closes_the_ledger() {
+    use dangjian_service::rectify::ledger::ItemForm;
+    for t in fixed().await {
+        let e = t.engine;
+        let (_, ledgers) = confirmed(&t).await;
+        let id = ledgers[0];
+        let town = t.actor("unit_admin_town").await;
+        let county = t.actor("county_admin_root").await;
+        let branch = t.actor("branch_secretary_branch").await;
+        let item = ItemForm {
+            title: "配齐村党组织书记".into(),
+            detail: "三个月内选优配强书记".into(),
+            deadline: "2027-03-31".into(),
+            owner_org: String::new(),
+        };
+        assert_eq!(
+            invalid(ledger::add_item(&t.svc, &town, id, &item).await),
+            fe("status", "请先制定整改方案，再建立整改事项"),
+            "{e}"
+        );
+        assert_eq!(
+            invalid(ledger::accept(&t.svc, &county, id, "同意销号").await),
+            fe("status", "尚未制定整改方案，不能验收销号"),
+            "{e}"
+        );
+        ledger::file_plan(&t.svc, &town, id, &plan()).await.unwrap();
+        assert_eq!(
+            invalid(ledger::accept(&t.svc, &county, id, "同意销号").await),
+            fe("status", "尚未建立整改事项，不能验收销号"),
+            "{e}"
+        );
+        let first = ledger::add_item(&t.svc, &town, id, &item).await.unwrap();
+        let county_item = ItemForm {
+            title: "规范组织生活".into(),
+            owner_org: t.fx.root.to_string(),
+            ..item.clone()
+        };
+        // The township administrator cannot dispatch from the county.
+        forbidden(ledger::add_item(&t.svc, &town, id, &county_item).await);
+        let second = ledger::add_item(&t.svc, &county, id, &county_item)
+            .await
+            .unwrap();
+        let l = ledger::get(&t.svc, &town, id).await.unwrap();
+        assert_eq!(l.items.len(), 2, "{e}");
+        assert!(
+            l.items.iter().all(|i| i.item.kind == "rectification"
+                && i.item.assignee_org_id == t.fx.branch_a1),
+            "{e}"
+        );
+
+        // The branch does the work, the township accepts its item.
+        for (who, item, action) in [
+            (&branch, first, "start"),
+            (&branch, first, "submit"),
+            (&town, first, "accept"),
+        ] {
+            ledger::act_on_item(&t.svc, who, id, item, action, "")
+                .await
+                .unwrap();
+        }
+        let audit_before = count(&t, "audit_log").await;
+        assert_eq!(
+            invalid(ledger::accept(&t.svc, &county, id, "同意销号").await),
+            fe(
+                "status",
+                "还有整改事项未验收，全部整改事项验收后才能验收销号"
+            ),
+            "{e}"
+        );
+        assert_eq!(count(&t, "audit_log").await, audit_before, "{e}");
+        for (who, action) in [(&branch, "start"), (&branch, "submit"), (&county, "accept")] {
+            ledger::act_on_item(&t.svc, who, id, second, action, "")
+                .await
+                .unwrap();
+        }
+        let l = ledger::get(&t.svc, &county, id).await.unwrap();
+        assert_eq!(l.status, LedgerStatus::PendingAcceptance, "{e}");
+        assert!(l.can_accept, "{e}");
+        // Only the county administrator accepts, and with a note.
+        forbidden(ledger::accept(&t.svc, &town, id, "同意").await);
+        assert_eq!(
+            invalid(ledger::accept(&t.svc, &county, id, " ").await),
+            fe("note", "请填写验收意见"),
+            "{e}"
+        );
+        ledger::accept(
+            &t.svc,
+            &county,
+            id,
+            "书记已配齐，组织生活正常开展，同意销号",
+        )
+        .await
+        .unwrap();
+        let l = ledger::get(&t.svc, &town, id).await.unwrap();
+        assert_eq!(l.status, LedgerStatus::Closed, "{e}");
+        assert_eq!(
+            l.ledger.accepted_by.as_deref(),
+            Some("county_admin_root"),
+            "{e}"
+        );
+        assert!(l.accept_level.is_some(), "{e}: the re-check is kept");
+        assert_eq!(
+            invalid(ledger::file_plan(&t.svc, &town, id, &plan()).await),
+            fe("status", "台账已销号，不能再修改整改方案"),
+            "{e}"
+        );
+        let o = ledger::overview(&t.svc, &county, YEAR).await.unwrap();
+        assert_eq!(o.by_status, [1, 0, 0, 1], "{e}");
+        let actions: Vec<String> =
+            sqlx::query_scalar("SELECT action FROM audit_log WHERE target = $1 ORDER BY id")
+                .bind(format!("ledger:{id}"))
+                .fetch_all(&t.svc.store.pool)
+                .await
+                .unwrap();
+        assert_eq!(actions, ["ledger.plan", "ledger.accept"], "{e}");
+        chain_ok(&t).await;
+        t.finish().await;
+    }
+}
+
+/// The cells of a sheet of an .xlsx file, row by row (shared strings
+/// resolved), read with the calamine reader the imports use.
+fn sheet_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
+    use calamine::{Reader, Xlsx};
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let range = wb.worksheet_range(sheet).unwrap();
+    range
+        .rows()
+        .map(|r| r.iter().map(ToString::to_string).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_ledger_exports_its_analysis_plan_items_and_acceptance() {
+    use dangjian_service::rectify::ledger::ItemForm;
+    use dangjian_service::rectify::xlsx;
+    for t in fixed().await {
+        let e = t.engine;
+        let (_, ledgers) = confirmed(&t).await;
+        let town = t.actor("unit_admin_town").await;
+        let mut f = plan();
+        f.measures = "=HYPERLINK(\"http://x\")".into();
+        ledger::file_plan(&t.svc, &town, ledgers[0], &f)
+            .await
+            .unwrap();
+        ledger::add_item(
+            &t.svc,
+            &town,
+            ledgers[0],
+            &ItemForm {
+                title: "配齐村党组织书记".into(),
+                detail: String::new(),
+                deadline: "2027-03-31".into(),
+                owner_org: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        let (name, bytes) = xlsx::ledger_file(&t.svc, &town, ledgers[0]).await.unwrap();
+        assert_eq!(name, "整改台账-中共甲村支部委员会-2026年度.xlsx", "{e}");
+        let analysis = sheet_rows(&bytes, "问题分析");
+        assert_eq!(
+            analysis[0],
+            [
+                "党组织",
+                "年度",
+                "列入方式",
+                "列入说明",
+                "排查时预警",
+                "问题分析"
+            ],
+            "{e}"
+        );
+        assert_eq!(analysis[1][0], "中共甲村支部委员会", "{e}");
+        assert_eq!(analysis[1][2], "预警列入", "{e}");
+        assert!(
+            analysis[1][4].starts_with("红色预警：书记空缺"),
+            "{e}: {}",
+            analysis[1][4]
+        );
+        assert_eq!(analysis[1][5], plan().analysis, "{e}");
+        let p = sheet_rows(&bytes, "整改方案");
+        assert_eq!(
+            p[1],
+            [
+                "中共甲村支部委员会",
+                plan().goal.as_str(),
+                "=HYPERLINK(\"http://x\")",
+                "2027-06-30",
+                "甲镇党委",
+                "李建国（县委常委、组织部部长）",
+                "整改中"
+            ],
+            "{e}: a formula-like text stays text"
+        );
+        {
+            use calamine::{Reader, Xlsx};
+            let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap();
+            let formulas = wb.worksheet_formula("整改方案").unwrap();
+            assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "{e}");
+        }
+        let items = sheet_rows(&bytes, "整改事项");
+        assert_eq!(items.len(), 2, "{e}");
+        assert_eq!(items[1][1], "配齐村党组织书记", "{e}");
+        assert_eq!(items[1][2], "中共甲镇委员会", "{e}");
+        assert_eq!(items[1][4], "已分派", "{e}");
+        let acceptance = sheet_rows(&bytes, "验收销号");
+        assert_eq!(acceptance[1][1], "整改中", "{e}");
+
+        // The year's list for the county: both organizations.
+        let county = t.actor("county_admin_root").await;
+        let (_, bytes) = xlsx::year_file(&t.svc, &county, YEAR).await.unwrap();
+        let analysis = sheet_rows(&bytes, "问题分析");
+        assert_eq!(analysis.len(), 3, "{e}");
+        assert_eq!(analysis[2][0], "中共甲二村支部委员会", "{e}");
+        assert_eq!(analysis[2][2], "乡镇增补", "{e}");
+        assert_eq!(analysis[2][3], "村“两委”班子不团结，群众反映强烈", "{e}");
+        // Branch A1's administrator exports only its own ledger.
+        let branch = t.actor("unit_admin_branch").await;
+        let (_, bytes) = xlsx::year_file(&t.svc, &branch, YEAR).await.unwrap();
+        assert_eq!(sheet_rows(&bytes, "问题分析").len(), 2, "{e}");
+        t.finish().await;
+    }
+}

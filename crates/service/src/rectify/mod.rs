@@ -8,6 +8,7 @@
 
 pub mod ledger;
 pub mod screening;
+pub mod xlsx;
 
 pub use ledger::{LedgerLine, LedgerView, Overview, PlanForm};
 pub use screening::{ProposalRow, ProposalView, ReviewView, TownshipLine};
