@@ -17,6 +17,7 @@ pub mod members;
 pub mod orgs;
 pub mod policy;
 pub mod records;
+pub mod rectify;
 pub mod tokens;
 pub mod users;
 
@@ -66,6 +67,7 @@ pub fn app(state: AppState) -> Router {
         .merge(compliance::router())
         .merge(assets::router())
         .merge(records::router())
+        .merge(rectify::router())
         .nest("/api/v1", api::router())
         .fallback(error::not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY));

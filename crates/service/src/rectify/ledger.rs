@@ -67,7 +67,7 @@ pub struct LedgerView {
 }
 
 /// The plan form as typed.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PlanForm {
     pub analysis: String,
@@ -87,7 +87,7 @@ pub struct ItemLine {
 }
 
 /// A new rectification item as typed.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ItemForm {
     pub title: String,
@@ -307,10 +307,10 @@ pub async fn recheck(
 /// engine (audited there as `work.create`). Returns the item's id.
 pub async fn add_item(svc: &Services, actor: &Actor, id: i64, f: &ItemForm) -> ServiceResult<i64> {
     actor.require(Permission::ManageOrgs)?;
-    let deadline = date_field("deadline", "办理期限", &f.deadline).map_err(|e| invalid(vec![e]))?;
     let mut tx = svc.store.begin_write().await?;
     let l = db::get_ledger(tx.conn(), id).await?;
     actor.require_scope(&l.org_path)?;
+    let deadline = date_field("deadline", "办理期限", &f.deadline).map_err(|e| invalid(vec![e]))?;
     let items = items_of(tx.conn(), svc, l.id).await?;
     status_with(&l, &items)
         .check_new_item()
@@ -380,9 +380,9 @@ pub async fn act_on_item(
 /// the level found is kept with the acceptance. The ledger is closed.
 pub async fn accept(svc: &Services, actor: &Actor, id: i64, note: &str) -> ServiceResult<()> {
     require_county(actor)?;
-    let note = text_field("note", "验收意见", note, true, 2000).map_err(|e| invalid(vec![e]))?;
     let l = in_scope(svc, actor, id).await?;
     actor.require_below(&l.org_path)?;
+    let note = text_field("note", "验收意见", note, true, 2000).map_err(|e| invalid(vec![e]))?;
     {
         let mut conn = svc.store.read().await?;
         let items = items_of(&mut conn, svc, l.id).await?;

@@ -553,3 +553,12 @@ pub async fn review(svc: &Services, actor: &Actor, year: i32) -> ServiceResult<R
     }
     Ok(ReviewView { year, lines, total })
 }
+
+/// The proposal `id` (its year and organization), for a reader in scope.
+pub async fn get(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<ScreeningRow> {
+    actor.require(Permission::ReadBusiness)?;
+    let mut conn = svc.store.read().await?;
+    let s = db::get_screening(&mut conn, id).await?;
+    actor.require_scope(&s.org_path)?;
+    Ok(s)
+}

@@ -14,6 +14,7 @@ mod members;
 mod openapi;
 mod orgs;
 mod records;
+mod rectify;
 #[cfg(test)]
 mod smoke;
 
@@ -47,6 +48,8 @@ pub fn router() -> Router<AppState> {
         .route("/compliance", get(compliance::matrix))
         .route("/compliance/due", get(compliance::due))
         .route("/policy", get(compliance::active_policy))
+        .route("/rectify", get(rectify::overview))
+        .route("/rectify/ledgers/{id}", get(rectify::get))
         .method_not_allowed_fallback(method_not_allowed)
 }
 

@@ -3,7 +3,7 @@
 //! without a token at `GET /api/v1/openapi.json`.
 
 use super::dto;
-use super::{compliance, members, orgs, records};
+use super::{compliance, members, orgs, records, rectify};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::LazyLock;
@@ -42,6 +42,8 @@ const BEARER: &str = "bearer";
         records::get,
         records::create,
         records::search,
+        rectify::overview,
+        rectify::get,
         compliance::matrix,
         compliance::due,
         compliance::active_policy,
@@ -87,6 +89,12 @@ const BEARER: &str = "bearer";
         compliance::DueDto,
         compliance::DueItemDto,
         compliance::PolicyDto,
+        rectify::TownshipScreening,
+        rectify::LedgerListItem,
+        rectify::RectifyOverviewDto,
+        rectify::LedgerItem,
+        rectify::LevelCheck,
+        rectify::LedgerDto,
     )),
     modifiers(&Security),
     security(("bearer" = [])),
@@ -95,6 +103,7 @@ const BEARER: &str = "bearer";
         (name = "members", description = "党员"),
         (name = "records", description = "组织生活记录"),
         (name = "compliance", description = "组织生活完成情况与政策配置"),
+        (name = "rectify", description = "软弱涣散党组织排查与整改"),
         (name = "meta", description = "接口说明"),
     ),
 )]
@@ -229,6 +238,8 @@ mod tests {
             ("/compliance", "get"),
             ("/compliance/due", "get"),
             ("/policy", "get"),
+            ("/rectify", "get"),
+            ("/rectify/ledgers/{id}", "get"),
         ] {
             let op = &paths[path][method];
             assert!(op.is_object(), "{method} {path}");
@@ -246,7 +257,7 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), n, "operation ids are unique");
-        assert_eq!(n, 20);
+        assert_eq!(n, 22);
         let schemas = &doc["components"]["schemas"];
         for name in ["Org", "Member", "MemberListItem", "MemberPage", "Error"] {
             assert!(schemas[name].is_object(), "{name}");

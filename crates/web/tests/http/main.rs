@@ -9,4 +9,5 @@ mod data;
 mod matrix;
 mod pages;
 mod records;
+mod rectify;
 mod support;
