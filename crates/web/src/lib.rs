@@ -20,6 +20,7 @@ pub mod records;
 pub mod rectify;
 pub mod tokens;
 pub mod users;
+pub mod work;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -68,12 +69,14 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::router())
         .merge(records::router())
         .merge(rectify::router())
+        .merge(work::router())
         .nest("/api/v1", api::router())
         .fallback(error::not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY));
     Router::new()
         .merge(import::router().layer(RequestBodyLimitLayer::new(import::MAX_UPLOAD_BODY)))
         .merge(records::upload_router().layer(RequestBodyLimitLayer::new(records::MAX_UPLOAD_BODY)))
+        .merge(work::upload_router().layer(RequestBodyLimitLayer::new(records::MAX_UPLOAD_BODY)))
         .merge(policy::router().layer(RequestBodyLimitLayer::new(policy::MAX_UPLOAD_BODY)))
         .merge(small)
         // A handler may set a stricter policy (served attachments do).

@@ -17,6 +17,7 @@ mod records;
 mod rectify;
 #[cfg(test)]
 mod smoke;
+mod work;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -50,6 +51,10 @@ pub fn router() -> Router<AppState> {
         .route("/policy", get(compliance::active_policy))
         .route("/rectify", get(rectify::overview))
         .route("/rectify/ledgers/{id}", get(rectify::get))
+        .route("/work", get(work::list))
+        .route("/work/{id}", get(work::get))
+        .route("/work/{id}/actions", post(work::act))
+        .route("/tasks/{id}", get(work::task))
         .method_not_allowed_fallback(method_not_allowed)
 }
 

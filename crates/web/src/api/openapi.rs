@@ -3,7 +3,7 @@
 //! without a token at `GET /api/v1/openapi.json`.
 
 use super::dto;
-use super::{compliance, members, orgs, records, rectify};
+use super::{compliance, members, orgs, records, rectify, work};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::LazyLock;
@@ -47,6 +47,10 @@ const BEARER: &str = "bearer";
         compliance::matrix,
         compliance::due,
         compliance::active_policy,
+        work::list,
+        work::get,
+        work::act,
+        work::task,
     ),
     components(schemas(
         dto::Org,
@@ -95,6 +99,15 @@ const BEARER: &str = "bearer";
         rectify::LedgerItem,
         rectify::LevelCheck,
         rectify::LedgerDto,
+        work::WorkItemDto,
+        work::WorkPageDto,
+        work::WorkAttachmentDto,
+        work::WorkEventDto,
+        work::WorkDetailDto,
+        work::WorkActedDto,
+        work::TaskUnitDto,
+        work::TaskDto,
+        work::WorkActionInput,
     )),
     modifiers(&Security),
     security(("bearer" = [])),
@@ -104,6 +117,7 @@ const BEARER: &str = "bearer";
         (name = "records", description = "组织生活记录"),
         (name = "compliance", description = "组织生活完成情况与政策配置"),
         (name = "rectify", description = "软弱涣散党组织排查与整改"),
+        (name = "work", description = "督办与整改事项"),
         (name = "meta", description = "接口说明"),
     ),
 )]
@@ -240,6 +254,10 @@ mod tests {
             ("/policy", "get"),
             ("/rectify", "get"),
             ("/rectify/ledgers/{id}", "get"),
+            ("/work", "get"),
+            ("/work/{id}", "get"),
+            ("/work/{id}/actions", "post"),
+            ("/tasks/{id}", "get"),
         ] {
             let op = &paths[path][method];
             assert!(op.is_object(), "{method} {path}");
@@ -257,7 +275,7 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), n, "operation ids are unique");
-        assert_eq!(n, 22);
+        assert_eq!(n, 26);
         let schemas = &doc["components"]["schemas"];
         for name in ["Org", "Member", "MemberListItem", "MemberPage", "Error"] {
             assert!(schemas[name].is_object(), "{name}");

@@ -8,7 +8,7 @@
 mod detail;
 mod form;
 mod list;
-mod upload;
+pub(crate) mod upload;
 
 use crate::AppState;
 use axum::Router;

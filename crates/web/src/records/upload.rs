@@ -20,7 +20,7 @@ const MAX_TEXT_BYTES: usize = 100 * 1024;
 
 /// What the form sent.
 #[derive(Default)]
-pub(super) struct Submitted {
+pub(crate) struct Submitted {
     pub pairs: Vec<(String, String)>,
     pub files: Vec<Upload>,
 }
@@ -94,7 +94,7 @@ fn too_large() -> Response {
 }
 
 /// Reads the whole form; an error is the response to send.
-pub(super) async fn read(user: &CurrentUser, mut mp: Multipart) -> Result<Submitted, Response> {
+pub(crate) async fn read(user: &CurrentUser, mut mp: Multipart) -> Result<Submitted, Response> {
     let mut csrf_ok = false;
     let mut out = Submitted::default();
     loop {

@@ -11,3 +11,4 @@ mod pages;
 mod records;
 mod rectify;
 mod support;
+mod work;
