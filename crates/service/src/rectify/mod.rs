@@ -6,6 +6,7 @@
 //! state machine is `crate::work`'s. Nothing here computes a warning in a
 //! save path: the re-check beside the acceptance is an explicit run.
 
+pub mod demo;
 pub mod ledger;
 pub mod screening;
 pub mod xlsx;

@@ -12,6 +12,7 @@ use crate::warnings::{self, ReasonView};
 use crate::{Services, audit};
 use dangjian_domain::FieldError;
 use dangjian_domain::error::text_field;
+use dangjian_domain::org::OrgKind;
 use dangjian_domain::rectify::{EntryFlags, ScreeningNumbers, ScreeningStatus, parse_reason};
 use dangjian_domain::role::{Permission, Role};
 use dangjian_domain::warnings::Level;
@@ -21,7 +22,7 @@ use dangjian_store::rectify::{self as db, EntryRow, NewEntry, NewScreening, Scre
 use dangjian_store::warnings as wdb;
 use serde::Serialize;
 use serde_json::json;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// One organization of the ranking, with its place on the proposal.
 #[derive(Debug, Clone, Serialize)]
@@ -99,6 +100,19 @@ fn invalid(e: FieldError) -> ServiceError {
     ServiceError::Invalid(vec![e])
 }
 
+/// The organizations below `org` that a list may hold: every active
+/// organization of the subtree except the township itself and 党小组 (a
+/// group is not a grassroots Party organization of its own; its branch is
+/// what is screened).
+async fn candidates(conn: &mut Conn, org: &OrgRow) -> ServiceResult<HashSet<i64>> {
+    let rows = wdb::orgs(conn, &org.path, &odb::upper_of(&org.path)).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|o| o.id != org.id && o.kind != OrgKind::Group.code())
+        .map(|o| o.id)
+        .collect())
+}
+
 async fn screening_of(
     conn: &mut Conn,
     year: i32,
@@ -126,13 +140,18 @@ pub async fn proposal(
         Some(s) => db::entries(&mut conn, s.id).await?,
         None => Vec::new(),
     };
+    let candidates = candidates(&mut conn, &org).await?;
     drop(conn);
     let latest = warnings::latest(svc, actor, org.id).await?;
     let by_org: HashMap<i64, &EntryRow> = entries.iter().map(|e| (e.org_id, e)).collect();
     let mut rows = Vec::new();
     let mut ranked = 0;
     if let Some(run) = &latest {
-        for r in run.results.iter().filter(|r| r.org_id != org.id) {
+        for r in run
+            .results
+            .iter()
+            .filter(|r| candidates.contains(&r.org_id))
+        {
             ranked += 1;
             let e = by_org.get(&r.org_id);
             if !all && r.level == Level::Green && e.is_none() {
@@ -241,11 +260,12 @@ pub async fn start(svc: &Services, actor: &Actor, year: i32, org_id: i64) -> Ser
         },
     )
     .await?;
+    let candidates = candidates(tx.conn(), &org).await?;
     let mut flagged = 0;
     for r in run
         .results
         .iter()
-        .filter(|r| r.org_id != org.id && r.level >= Level::Orange)
+        .filter(|r| candidates.contains(&r.org_id) && r.level >= Level::Orange)
     {
         let reasons = serde_json::to_string(&r.reasons).unwrap_or_else(|_| "[]".into());
         db::insert_entry(
@@ -327,6 +347,12 @@ pub async fn add(
         None => {
             if org.status != "active" {
                 return Err(ServiceError::field("org", "该组织已撤销，不能列入名单"));
+            }
+            if org.kind == OrgKind::Group.code() {
+                return Err(ServiceError::field(
+                    "org",
+                    "党小组不单独列入名单，请列入其所在党支部",
+                ));
             }
             let reason = parse_reason(reason, true).map_err(invalid)?;
             let found = match s.run_id {

@@ -219,7 +219,18 @@ async fn finish(
     typed: Typed,
 ) -> Result<Response, AppError> {
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/rectify/ledger/{id}?done={done}")).into_response()),
+        Ok(()) => {
+            // Back to the section the action was taken in.
+            let section = match done {
+                "plan" => "plan",
+                "item" | "act" => "items",
+                _ => "acceptance",
+            };
+            Ok(
+                Redirect::to(&format!("/rectify/ledger/{id}?done={done}#{section}"))
+                    .into_response(),
+            )
+        }
         Err(ServiceError::Invalid(errors)) => ledger_page(st, user, id, typed, None, errors).await,
         Err(e) => Err(e.into()),
     }

@@ -148,12 +148,16 @@ async fn finish(
     id: i64,
     result: Result<(), ServiceError>,
     done: &str,
+    entry: Option<i64>,
 ) -> Result<Response, AppError> {
     let s = screening::get(&st.svc, &user.actor, id).await?;
     let year = i32::try_from(s.year).unwrap_or_default();
+    // A change of the list lands on the organization's card in the full
+    // ranking.
+    let at = entry.map_or_else(String::new, |org| format!("&all=1#org-{org}"));
     match result {
         Ok(()) => Ok(Redirect::to(&format!(
-            "/rectify/screening?year={year}&org={}&done={done}",
+            "/rectify/screening?year={year}&org={}&done={done}{at}",
             s.org_id
         ))
         .into_response()),
@@ -178,7 +182,7 @@ pub(super) async fn start(
     let year = rectify::year_or_current(&st.svc, &form.year)?;
     let org = parse_id(&form.org)?;
     match screening::start(&st.svc, &user.actor, year, org).await {
-        Ok(id) => finish(&st, &user, id, Ok(()), "start").await,
+        Ok(id) => finish(&st, &user, id, Ok(()), "start", None).await,
         Err(ServiceError::Invalid(errors)) => {
             proposal_page(&st, &user, year, org, false, None, errors).await
         }
@@ -201,7 +205,7 @@ pub(super) async fn add(
     let id = parse_id(&id)?;
     let org = parse_id(&form.org)?;
     let r = screening::add(&st.svc, &user.actor, id, org, &form.reason).await;
-    finish(&st, &user, id, r, "add").await
+    finish(&st, &user, id, r, "add", Some(org)).await
 }
 
 pub(super) async fn remove(
@@ -212,7 +216,7 @@ pub(super) async fn remove(
     let id = parse_id(&id)?;
     let org = parse_id(&form.org)?;
     let r = screening::remove(&st.svc, &user.actor, id, org, &form.reason).await;
-    finish(&st, &user, id, r, "remove").await
+    finish(&st, &user, id, r, "remove", Some(org)).await
 }
 
 pub(super) async fn submit(
@@ -222,7 +226,7 @@ pub(super) async fn submit(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let r = screening::submit(&st.svc, &user.actor, id).await;
-    finish(&st, &user, id, r, "submit").await
+    finish(&st, &user, id, r, "submit", None).await
 }
 
 pub(super) async fn confirm(
@@ -234,7 +238,7 @@ pub(super) async fn confirm(
     let r = screening::confirm(&st.svc, &user.actor, id)
         .await
         .map(|_| ());
-    finish(&st, &user, id, r, "confirm").await
+    finish(&st, &user, id, r, "confirm", None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -250,5 +254,5 @@ pub(super) async fn send_back(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let r = screening::send_back(&st.svc, &user.actor, id, &form.reason).await;
-    finish(&st, &user, id, r, "return").await
+    finish(&st, &user, id, r, "return", None).await
 }
