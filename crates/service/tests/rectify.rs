@@ -559,3 +559,64 @@ async fn the_ledger_exports_its_analysis_plan_items_and_acceptance() {
         t.finish().await;
     }
 }
+
+/// The demo county's year: every status of the screening and of the 台账
+/// is on show, and the demo township administrator's township is left for
+/// the visitor.
+#[tokio::test]
+async fn the_demo_year_shows_every_status() {
+    use dangjian_domain::demo::{DemoOptions, generate};
+    use dangjian_service::{Crypto, Services, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite://{}", dir.path().join("d.db").display()))
+        .await
+        .unwrap();
+    let svc = Services::new(store, Crypto::random());
+    let county = generate(&DemoOptions {
+        seed: 7,
+        scale: 1,
+        today: svc.clock.today(),
+    });
+    dangjian_service::demo::load(&svc, &county, "demo2026pw", &|_, _| {})
+        .await
+        .unwrap();
+    let admin = dangjian_service::fixture::actor(&svc, "county_admin", "demo2026pw")
+        .await
+        .unwrap();
+    let town = dangjian_service::fixture::actor(&svc, "town_admin", "demo2026pw")
+        .await
+        .unwrap();
+    let year = i32::from(svc.clock.today().year());
+    let o = ledger::overview(&svc, &admin, year).await.unwrap();
+    assert!(
+        o.by_status.iter().all(|n| *n > 0),
+        "every ledger status: {:?}",
+        o.by_status
+    );
+    let statuses: Vec<Option<ScreeningStatus>> = o.review.lines.iter().map(|l| l.status).collect();
+    for s in ScreeningStatus::ALL {
+        assert!(statuses.contains(&Some(s)), "{s:?} in {statuses:?}");
+    }
+    let visitor = o
+        .review
+        .lines
+        .iter()
+        .find(|l| l.org_id == town.org_id.0)
+        .unwrap();
+    assert_eq!(
+        visitor.status, None,
+        "the township administrator's is left open"
+    );
+    let closed = o
+        .ledgers
+        .iter()
+        .find(|l| l.status == LedgerStatus::Closed)
+        .unwrap();
+    let v = ledger::get(&svc, &admin, closed.ledger.id).await.unwrap();
+    assert!(v.items.iter().all(|i| i.item.state == "accepted"));
+    assert!(v.accept_level.is_some());
+    assert!(matches!(
+        dangjian_service::audit::verify(&svc).await.unwrap(),
+        dangjian_service::audit::Verification::Ok { .. }
+    ));
+}

@@ -394,6 +394,48 @@ async fn a_township_proposes_the_county_confirms_and_the_plan_is_filed_through_t
     let html = page.text().await.unwrap();
     assert!(html.contains("整改中"));
     assert!(html.contains("李建国（县委常委、组织部部长）"));
+    // The API gives the same: the township's numbers and the ledger.
+    let token = app.api_token("county_admin_root").await.unwrap();
+    let api = reqwest::Client::new();
+    let o: serde_json::Value = api
+        .get(format!("{}/api/v1/rectify?year={YEAR}", app.addr))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let town = o["townships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["org_id"] == app.fx.town_a)
+        .unwrap();
+    assert_eq!(town["status"], "confirmed");
+    assert_eq!(
+        (
+            town["flagged"].as_u64(),
+            town["proposed"].as_u64(),
+            town["added"].as_u64()
+        ),
+        (Some(1), Some(2), Some(1))
+    );
+    assert_eq!(o["ledgers"].as_array().unwrap().len(), 2);
+    let l: serde_json::Value = api
+        .get(format!("{}/api/v1/rectify/ledgers/{lid}", app.addr))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(l["status"], "in_progress");
+    assert_eq!(l["status_label"], "整改中");
+    assert_eq!(l["deadline"], "2099-06-30");
+    assert_eq!(l["contact_leader"], "李建国（县委常委、组织部部长）");
+    assert_eq!(l["at_screening"]["level"], "red");
     // The overview's numbers for the county.
     let html = cs
         .get(&format!("/rectify?year={YEAR}"))
