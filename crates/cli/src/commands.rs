@@ -108,6 +108,33 @@ fn rebuild_index_if_stale(svc: &Services) {
     });
 }
 
+/// How often `serve` announces newly escalated overdue work items.
+const ESCALATION_TICK: std::time::Duration = std::time::Duration::from_mins(10);
+
+/// Announces escalations of overdue work items (督办升级) at start and then
+/// every ten minutes, in the background: one notice per item and step,
+/// however often it runs.
+fn escalate_in_background(svc: &Services) {
+    let svc = svc.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(ESCALATION_TICK);
+        loop {
+            tick.tick().await;
+            match dangjian_service::work::escalate::sweep(&svc).await {
+                Ok(r) if r.escalated > 0 => {
+                    tracing::info!(
+                        escalated = r.escalated,
+                        overdue = r.overdue,
+                        "work items escalated"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "work item escalation failed"),
+            }
+        }
+    });
+}
+
 /// Hides a password in a database URL for messages.
 pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -137,6 +164,7 @@ async fn serve(svc: Services, args: &ServeArgs, index_fresh: bool) -> Result<Exi
     if !index_fresh {
         rebuild_index_if_stale(&svc);
     }
+    escalate_in_background(&svc);
     println!("党建工作平台已启动：http://{addr}/");
     let app = dangjian_web::app(dangjian_web::AppState::new(svc.clone()));
     axum::serve(listener, app)

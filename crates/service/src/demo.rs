@@ -176,6 +176,7 @@ pub async fn load(
     }
 
     let accounts = create_accounts(svc, county, password).await?;
+    crate::work::demo::seed(svc).await?;
     crate::rectify::demo::seed(svc).await?;
     Ok(DemoSummary {
         orgs: n,

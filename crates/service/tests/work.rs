@@ -689,3 +689,93 @@ async fn random_action_sequences_leave_one_audit_row_per_accepted_action() {
         t.finish().await;
     }
 }
+
+/// The demo county carries tasks and items in every state, one overdue
+/// item escalated with its notices, and the audit chain still verifies.
+#[tokio::test]
+async fn the_demo_county_shows_work_items_in_every_state() {
+    use dangjian_domain::demo::{DemoOptions, generate};
+    let dir = tempfile::tempdir().unwrap();
+    let store = dangjian_service::Store::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("d.db").display()
+    ))
+    .await
+    .unwrap();
+    let svc = dangjian_service::Services::new(store, dangjian_service::Crypto::random());
+    let county = generate(&DemoOptions {
+        seed: 7,
+        scale: 1,
+        today: svc.clock.today(),
+    });
+    dangjian_service::demo::load(&svc, &county, "demo2026pw", &|_, _| {})
+        .await
+        .unwrap();
+    let states: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT state FROM work_items ORDER BY state")
+            .fetch_all(&svc.store.pool)
+            .await
+            .unwrap();
+    assert_eq!(states, ["accepted", "assigned", "in_progress", "submitted"]);
+    let escalated: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM work_escalations")
+        .fetch_one(&svc.store.pool)
+        .await
+        .unwrap();
+    let notices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notices WHERE kind = 'escalated'")
+        .fetch_one(&svc.store.pool)
+        .await
+        .unwrap();
+    assert_eq!((escalated, notices), (2, 2), "parent and grandparent");
+    let secretary = dangjian_service::fixture::actor(&svc, "branch_secretary", "demo2026pw")
+        .await
+        .unwrap();
+    let mine = work::list(&svc, &secretary, &WorkQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(mine.total, 3);
+    assert!(mine.rows.iter().any(|r| r.late && r.escalated));
+    let town = dangjian_service::fixture::actor(&svc, "town_admin", "demo2026pw")
+        .await
+        .unwrap();
+    assert!(notices::unread(&svc, &town).await.unwrap() > 0);
+    let v = dangjian_service::audit::verify(&svc).await.unwrap();
+    assert!(
+        matches!(v, dangjian_service::audit::Verification::Ok { .. }),
+        "{v:?}"
+    );
+}
+
+/// Items and tasks follow their organizations when a subtree moves: the
+/// new township reads them, the old one no longer does.
+#[tokio::test]
+async fn items_follow_a_moved_organization() {
+    for t in fixed().await {
+        let root = t.actor("county_admin_root").await;
+        let town = t.actor("unit_admin_town").await;
+        let fx = t.fx;
+        let id = work::create(&t.svc, &root, &item(fx.root, fx.branch_a1, TODAY))
+            .await
+            .unwrap();
+        work::detail(&t.svc, &town, id).await.unwrap();
+        dangjian_service::orgs::move_org(&t.svc, &root, fx.branch_a1, fx.town_b)
+            .await
+            .unwrap();
+        assert_eq!(
+            forbidden(work::detail(&t.svc, &town, id).await),
+            "该组织不在您的管辖范围内"
+        );
+        let path: String = sqlx::query_scalar("SELECT assignee_path FROM work_items WHERE id = $1")
+            .bind(id)
+            .fetch_one(&t.svc.store.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            path,
+            format!("/{}/{}/{}/", fx.root, fx.town_b, fx.branch_a1)
+        );
+        // The branch's own users still work on it.
+        let sec = t.actor("branch_secretary_branch").await;
+        work::act(&t.svc, &sec, id, Action::Start).await.unwrap();
+        t.finish().await;
+    }
+}

@@ -13,7 +13,7 @@ use crate::{Services, audit};
 use dangjian_domain::FieldError;
 use dangjian_domain::error::{date_field, text_field};
 use dangjian_domain::ids::OrgId;
-use dangjian_domain::org::OrgKind;
+use dangjian_domain::org::{OrgKind, Sector};
 use dangjian_domain::role::Permission;
 use dangjian_domain::work::{TaskProgress, UnitItem, WorkState, task_progress};
 use dangjian_store::org as odb;
@@ -34,7 +34,8 @@ pub struct DispatchForm {
     pub deadline: String,
     /// Chosen units (direct children of the dispatcher's organization).
     pub units: Vec<i64>,
-    /// "全部乡镇": every active child 党委 of the dispatcher's organization.
+    /// "全部乡镇": every active child township (a rural or community 党委)
+    /// of the dispatcher's organization.
     pub all_townships: bool,
 }
 
@@ -44,7 +45,8 @@ pub struct UnitOption {
     pub id: i64,
     pub name: String,
     pub kind_label: &'static str,
-    /// A 党委 (at county level: a township), chosen by the "全部乡镇" shortcut.
+    /// A rural or community 党委 (at county level: a township or 街道),
+    /// chosen by the "全部乡镇" shortcut; county departments are not.
     pub township: bool,
 }
 
@@ -58,11 +60,15 @@ pub async fn unit_options(svc: &Services, actor: &Actor) -> ServiceResult<Vec<Un
         .into_iter()
         .map(|c| {
             let kind = OrgKind::from_code(&c.kind);
+            let local = matches!(
+                Sector::from_code(&c.sector),
+                Some(Sector::Rural | Sector::Community)
+            );
             UnitOption {
                 id: c.id,
                 name: c.name,
                 kind_label: kind.map_or("", OrgKind::label),
-                township: kind == Some(OrgKind::Committee),
+                township: kind == Some(OrgKind::Committee) && local,
             }
         })
         .collect())
