@@ -534,8 +534,9 @@ pub async fn send_back(svc: &Services, actor: &Actor, id: i64, reason: &str) -> 
     Ok(())
 }
 
-/// Every proposal of the year in the actor's scope with its numbers, and
-/// the direct child committees that have not started one.
+/// Every proposal of the year in the actor's scope with its numbers, and,
+/// for a reader at the county root, the committees directly below it that
+/// have not started one.
 pub async fn review(svc: &Services, actor: &Actor, year: i32) -> ServiceResult<ReviewView> {
     actor.require(Permission::ReadBusiness)?;
     let (path, upper) = actor.scope_range();
@@ -559,10 +560,16 @@ pub async fn review(svc: &Services, actor: &Actor, year: i32) -> ServiceResult<R
             screening: Some(s),
         })
         .collect();
-    for c in odb::children(&mut conn, actor.org_id.0, false, 500, 0).await? {
-        let branch = dangjian_domain::org::OrgKind::from_code(&c.kind)
-            .is_none_or(dangjian_domain::org::OrgKind::is_branch);
-        if branch || lines.iter().any(|l| l.org_id == c.id) {
+    // At the county root, the township and department committees that have
+    // not started are listed too.
+    let at_root = actor.org_path.ids().len() == 1;
+    let children = if at_root {
+        odb::children(&mut conn, actor.org_id.0, false, 500, 0).await?
+    } else {
+        Vec::new()
+    };
+    for c in children {
+        if c.kind != OrgKind::Committee.code() || lines.iter().any(|l| l.org_id == c.id) {
             continue;
         }
         lines.push(TownshipLine {
