@@ -546,16 +546,27 @@ async fn the_ledger_exports_its_analysis_plan_items_and_acceptance() {
 
         // The year's list for the county: both organizations.
         let county = t.actor("county_admin_root").await;
-        let (_, bytes) = xlsx::year_file(&t.svc, &county, YEAR).await.unwrap();
+        let (_, bytes) = xlsx::year_file(&t.svc, &county, YEAR, None).await.unwrap();
         let analysis = sheet_rows(&bytes, "问题分析");
         assert_eq!(analysis.len(), 3, "{e}");
         assert_eq!(analysis[2][0], "中共甲二村支部委员会", "{e}");
         assert_eq!(analysis[2][2], "乡镇增补", "{e}");
         assert_eq!(analysis[2][3], "村“两委”班子不团结，群众反映强烈", "{e}");
-        // Branch A1's administrator exports only its own ledger.
+        // Branch A1's administrator exports only its own ledger, and
+        // nothing of the township above it.
         let branch = t.actor("unit_admin_branch").await;
-        let (_, bytes) = xlsx::year_file(&t.svc, &branch, YEAR).await.unwrap();
+        let (_, bytes) = xlsx::year_file(&t.svc, &branch, YEAR, None).await.unwrap();
         assert_eq!(sheet_rows(&bytes, "问题分析").len(), 2, "{e}");
+        forbidden(xlsx::year_file(&t.svc, &branch, YEAR, Some(t.fx.town_a)).await);
+        // The county exports one township's list.
+        let (name, bytes) = xlsx::year_file(&t.svc, &county, YEAR, Some(t.fx.town_b))
+            .await
+            .unwrap();
+        assert_eq!(
+            name, "软弱涣散党组织整改台账-中共乙镇委员会-2026年度.xlsx",
+            "{e}"
+        );
+        assert_eq!(sheet_rows(&bytes, "问题分析").len(), 1, "{e}: headers only");
         t.finish().await;
     }
 }

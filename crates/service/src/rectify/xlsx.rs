@@ -12,6 +12,7 @@ use crate::warnings::ReasonView;
 use crate::{Services, clock};
 use dangjian_domain::role::Permission;
 use dangjian_domain::warnings::Level;
+use dangjian_store::org as odb;
 use dangjian_store::rectify as db;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
@@ -227,26 +228,36 @@ pub async fn ledger_file(
     Ok((name, ledgers_xlsx(std::slice::from_ref(&v))?))
 }
 
-/// The year's list in the actor's scope: (file name, bytes).
+/// The year's list for `org`'s subtree (default: the actor's whole scope):
+/// (file name, bytes).
 pub async fn year_file(
     svc: &Services,
     actor: &Actor,
     year: i32,
+    org: Option<i64>,
 ) -> ServiceResult<(String, Vec<u8>)> {
     actor.require(Permission::ReadBusiness)?;
-    let (path, upper) = actor.scope_range();
-    let ids: Vec<i64> = {
+    let (name, ids) = {
         let mut conn = svc.store.read().await?;
-        db::ledgers(&mut conn, i64::from(year), &path, &upper)
+        let (name, path) = match org {
+            Some(id) => {
+                let o = odb::get_org(&mut conn, id).await?;
+                actor.require_scope(&o.path)?;
+                (o.name, o.path)
+            }
+            None => (actor.org_name.clone(), actor.org_path.as_str().to_owned()),
+        };
+        let ids: Vec<i64> = db::ledgers(&mut conn, i64::from(year), &path, &odb::upper_of(&path))
             .await?
             .iter()
             .map(|l| l.id)
-            .collect()
+            .collect();
+        (name, ids)
     };
     let mut views = Vec::with_capacity(ids.len());
     for id in ids {
         views.push(ledger::get(svc, actor, id).await?);
     }
-    let name = format!("软弱涣散党组织整改台账-{}-{year}年度.xlsx", actor.org_name);
+    let name = format!("软弱涣散党组织整改台账-{name}-{year}年度.xlsx");
     Ok((name, ledgers_xlsx(&views)?))
 }

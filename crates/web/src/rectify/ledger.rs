@@ -28,6 +28,8 @@ const PER_PAGE: usize = 30;
 pub(super) struct OverviewQuery {
     year: String,
     page: String,
+    /// Export only this organization's subtree.
+    org: String,
 }
 
 #[derive(Template)]
@@ -88,7 +90,12 @@ pub(super) async fn export_year(
     Query(q): Query<OverviewQuery>,
 ) -> Result<Response, AppError> {
     let year = rectify::year_or_current(&st.svc, &q.year)?;
-    let (name, bytes) = xlsx::year_file(&st.svc, &user.actor, year).await?;
+    let org = if q.org.is_empty() {
+        None
+    } else {
+        Some(parse_id(&q.org)?)
+    };
+    let (name, bytes) = xlsx::year_file(&st.svc, &user.actor, year, org).await?;
     Ok(xlsx_response(&name, bytes))
 }
 

@@ -166,8 +166,12 @@ async fn matrix(app: &TestApp) {
             let org = org_of(app, rel);
             let read = business && in_scope(rel);
             let manage = MANAGERS.contains(&role) && in_scope(rel);
-            let path = format!("/rectify/screening?year={YEAR}&org={org}");
-            check(&path, role, rel, read, status(s.get(&path).await), &[200]);
+            for path in [
+                format!("/rectify/screening?year={YEAR}&org={org}"),
+                format!("/rectify/export?year={YEAR}&org={org}"),
+            ] {
+                check(&path, role, rel, read, status(s.get(&path).await), &[200]);
+            }
             // Starting: town A has a proposal already (422), A1 lies under it (422).
             let org_s = org.to_string();
             let r = s
