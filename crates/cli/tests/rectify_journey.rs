@@ -197,9 +197,27 @@ async fn a_township_proposes_the_county_confirms_and_the_rectification_is_closed
     .await;
     let year_n: i32 = year.parse().expect("a year");
     set_date(&b, "deadline", &format!("{}-06-30", year_n + 1)).await;
-    b.fill("#responsible", "镇党委、村党组织书记").await;
     b.fill("#contact_leader", "李建国（县委常委、组织部部长）")
         .await;
+    // Without 责任主体 (the browser's own check switched off, as an old
+    // phone browser would): the server names the missing part, keeps what
+    // was typed and saves nothing.
+    b.eval("document.querySelector('#plan form').noValidate = true; return null;")
+        .await;
+    b.click("#save-plan").await;
+    let errors = b.wait_for_text("#errors", "责任主体").await;
+    assert!(errors.contains("请填写责任主体"), "{errors}");
+    assert!(b.text("#ledger-status").await.contains("待制定方案"));
+    assert_eq!(
+        b.attr("#contact_leader", "value").await.as_deref(),
+        Some("李建国（县委常委、组织部部长）")
+    );
+    b.eval(
+        "document.querySelector('#responsible').scrollIntoView({block: 'center'}); return null;",
+    )
+    .await;
+    b.screenshot("rectify-09a-plan-refused").await;
+    b.fill("#responsible", "镇党委、村党组织书记").await;
     b.screenshot("rectify-09-plan").await;
     act(&b, "#save-plan", "整改方案已保存").await;
     assert!(b.text("#ledger-status").await.contains("整改中"));

@@ -110,6 +110,9 @@ struct LedgerPage {
     today: String,
     notice: Option<&'static str>,
     errors: Vec<FieldError>,
+    /// The form the errors belong to (`plan`, `item`, `accept`): the plan
+    /// and the item both have a 期限 field.
+    form: &'static str,
 }
 
 impl LedgerPage {
@@ -122,8 +125,13 @@ impl LedgerPage {
         status_class(self.v.status)
     }
 
-    fn err(&self, field: &str) -> Option<String> {
-        err_of(&self.errors, field)
+    /// The messages of `field` of `form`, when that form was refused.
+    fn err(&self, form: &str, field: &str) -> Option<String> {
+        if self.form == form {
+            err_of(&self.errors, field)
+        } else {
+            None
+        }
     }
 
     /// A stored timestamp in Asia/Shanghai.
@@ -163,6 +171,7 @@ async fn ledger_page(
     typed: Typed,
     notice: Option<&'static str>,
     errors: Vec<FieldError>,
+    form: &'static str,
 ) -> Result<Response, AppError> {
     let v = svc_ledger::get(&st.svc, &user.actor, id).await?;
     let plan = typed.plan.unwrap_or_else(|| PlanForm {
@@ -184,6 +193,7 @@ async fn ledger_page(
             note: typed.note,
             notice,
             errors,
+            form,
         }),
         status,
     ))
@@ -204,7 +214,16 @@ pub(super) async fn page(
     Query(q): Query<LedgerQuery>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    ledger_page(&st, &user, id, untyped(), notice_of(&q.done), Vec::new()).await
+    ledger_page(
+        &st,
+        &user,
+        id,
+        untyped(),
+        notice_of(&q.done),
+        Vec::new(),
+        "",
+    )
+    .await
 }
 
 pub(super) async fn export_one(
@@ -222,7 +241,7 @@ async fn finish(
     user: &CurrentUser,
     id: i64,
     result: Result<(), ServiceError>,
-    done: &str,
+    done: &'static str,
     typed: Typed,
 ) -> Result<Response, AppError> {
     match result {
@@ -238,7 +257,9 @@ async fn finish(
                     .into_response(),
             )
         }
-        Err(ServiceError::Invalid(errors)) => ledger_page(st, user, id, typed, None, errors).await,
+        Err(ServiceError::Invalid(errors)) => {
+            ledger_page(st, user, id, typed, None, errors, done).await
+        }
         Err(e) => Err(e.into()),
     }
 }
