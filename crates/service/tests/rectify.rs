@@ -631,3 +631,35 @@ async fn the_demo_year_shows_every_status() {
         dangjian_service::audit::Verification::Ok { .. }
     ));
 }
+
+#[tokio::test]
+async fn party_groups_are_not_screened_on_their_own() {
+    for t in fixed().await {
+        let e = t.engine;
+        let admin = t.actor("county_admin_root").await;
+        let group = orgs::create(
+            &t.svc,
+            &admin,
+            t.fx.branch_a1,
+            &org_form("第一党小组", "group", "rural"),
+        )
+        .await
+        .unwrap()
+        .id;
+        seed(&t).await;
+        let town = t.actor("unit_admin_town").await;
+        let id = screening::start(&t.svc, &town, YEAR, t.fx.town_a)
+            .await
+            .unwrap();
+        let p = screening::proposal(&t.svc, &town, YEAR, t.fx.town_a, true)
+            .await
+            .unwrap();
+        assert!(p.rows.iter().all(|r| r.org_id != group), "{e}");
+        assert_eq!(
+            invalid(screening::add(&t.svc, &town, id, group, "理由").await),
+            fe("org", "党小组不单独列入名单，请列入其所在党支部"),
+            "{e}"
+        );
+        t.finish().await;
+    }
+}
