@@ -48,6 +48,10 @@ impl ProposalPage {
         self.p.status.map_or("未开始", ScreeningStatus::label)
     }
 
+    fn status_class(&self) -> &'static str {
+        screening_class(self.p.status)
+    }
+
     fn err(&self, field: &str) -> Option<String> {
         err_of(&self.errors, field)
     }
@@ -67,8 +71,23 @@ struct ReviewPage {
 
 impl ReviewPage {
     #[allow(clippy::trivially_copy_pass_by_ref, clippy::ref_option)] // askama passes arguments by reference
+    fn status_class(s: &Option<ScreeningStatus>) -> &'static str {
+        screening_class(*s)
+    }
+
+    #[allow(clippy::trivially_copy_pass_by_ref, clippy::ref_option)] // askama passes arguments by reference
     fn status_label(s: &Option<ScreeningStatus>) -> &'static str {
         s.map_or("未开始", ScreeningStatus::label)
+    }
+}
+
+/// The badge class of a proposal's status (the badge also carries the word).
+fn screening_class(s: Option<ScreeningStatus>) -> &'static str {
+    match s {
+        None => "off",
+        Some(ScreeningStatus::Draft | ScreeningStatus::Submitted) => "warn",
+        Some(ScreeningStatus::Returned) => "bad",
+        Some(ScreeningStatus::Confirmed) => "ok",
     }
 }
 
