@@ -450,3 +450,48 @@ async fn a_township_proposes_the_county_confirms_and_the_plan_is_filed_through_t
     assert!(html.contains("中共甲二村支部委员会"));
     assert!(html.contains("乡镇增补"));
 }
+
+#[tokio::test]
+async fn the_acceptance_form_warns_when_the_re_check_still_finds_a_warning() {
+    let app = TestApp::spawn().await;
+    let sd = seed(&app).await;
+    let actor = |name: &'static str| TestApp::actor(&app.svc, name);
+    let (branch, town) = (
+        actor("branch_secretary_branch").await,
+        actor("unit_admin_town").await,
+    );
+    let county = actor("county_admin_root").await;
+    // The item was dispatched from the township, which accepts it.
+    for (who, action) in [(&branch, "start"), (&branch, "submit"), (&town, "accept")] {
+        ledger::act_on_item(&app.svc, who, sd.ledger_a1, sd.item_a1, action, "")
+            .await
+            .unwrap();
+    }
+    let s = app.login("county_admin_root").await;
+    let html = s
+        .get(&format!("/rectify/ledger/{}", sd.ledger_a1))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("待验收"));
+    assert!(html.contains("当前指标仍为红色预警，请核实整改成效后再验收销号"));
+    // A note is required; the form comes back with the message beside it.
+    let r = s
+        .post(
+            &format!("/rectify/ledger/{}/accept", sd.ledger_a1),
+            &[("note", "")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("请填写验收意见"));
+    let r = s
+        .post(
+            &format!("/rectify/ledger/{}/accept", sd.ledger_a1),
+            &[("note", "经复核同意销号")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let l = ledger::get(&app.svc, &county, sd.ledger_a1).await.unwrap();
+    assert_eq!(l.ledger.status, "closed");
+}
