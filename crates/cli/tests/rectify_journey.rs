@@ -4,7 +4,8 @@
 //! ranking, adds an organization the engine did not flag with a reason and
 //! submits the list; the county administrator confirms it; the township
 //! files the plan with its four parts and dispatches a rectification item
-//! to the branch; the branch secretary takes it up and submits it; the
+//! to the branch; the branch secretary takes it up on the 台账 and submits
+//! it on the item's own page; the
 //! township accepts the item; the county administrator accepts the
 //! rectification beside the indicators' re-check, and the 台账 reads 已销号.
 //! Screenshots go to artifacts/screenshots/rectify-*.png.
@@ -236,8 +237,20 @@ async fn a_township_proposes_the_county_confirms_and_the_rectification_is_closed
     login(&b, &base, "branch_secretary").await;
     b.goto(&ledger).await;
     act(&b, "#items button[data-action=start]", "整改事项已办理").await;
-    act(&b, "#items button[data-action=submit]", "整改事项已办理").await;
+    // Submitted on the item's own page (督办事项), linked from the 台账.
+    let item = b
+        .attr("#items a[href^=\"/work/\"]", "href")
+        .await
+        .expect("the item links to its page");
+    b.goto(&format!("{base}{item}")).await;
+    b.click("#act-submit").await;
+    let state = b.wait_for_text("#state", "已提交").await;
+    assert!(state.contains("已提交"), "{state}");
+    b.screenshot("rectify-11a-item-page").await;
+    b.goto(&ledger).await;
     assert!(b.text("#items").await.contains("已提交"));
+    b.eval("document.querySelector('#items').scrollIntoView(); return null;")
+        .await;
     b.screenshot("rectify-11-item-submitted").await;
 
     // The township accepts the item: the 台账 waits for the county.
