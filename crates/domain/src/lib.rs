@@ -11,6 +11,7 @@ pub mod member;
 pub mod obligations;
 pub mod org;
 pub mod policy;
+pub mod rectify;
 pub mod role;
 pub mod sheet;
 pub mod warnings;

@@ -178,6 +178,7 @@ pub async fn load(
     let accounts = create_accounts(svc, county, password).await?;
     crate::work::demo::seed(svc).await?;
     crate::org_facts::seed_demo(svc).await?;
+    crate::rectify::demo::seed(svc).await?;
     Ok(DemoSummary {
         orgs: n,
         members: members.len(),

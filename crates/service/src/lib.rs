@@ -21,6 +21,7 @@ pub mod org_facts;
 pub mod orgs;
 pub mod policy;
 pub mod records;
+pub mod rectify;
 pub mod reeval;
 pub mod users;
 pub mod warnings;

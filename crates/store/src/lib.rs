@@ -17,6 +17,7 @@ pub mod org;
 pub mod org_facts;
 pub mod profile;
 pub mod record;
+pub mod rectify;
 pub mod testdb;
 pub mod user;
 pub mod warnings;

@@ -17,6 +17,7 @@ pub mod members;
 pub mod orgs;
 pub mod policy;
 pub mod records;
+pub mod rectify;
 pub mod tokens;
 pub mod users;
 pub mod warnings;
@@ -68,6 +69,7 @@ pub fn app(state: AppState) -> Router {
         .merge(compliance::router())
         .merge(assets::router())
         .merge(records::router())
+        .merge(rectify::router())
         .merge(work::router())
         .merge(warnings::router())
         .nest("/api/v1", api::router())

@@ -15,6 +15,7 @@ mod members;
 mod openapi;
 mod orgs;
 mod records;
+mod rectify;
 #[cfg(test)]
 mod smoke;
 mod warnings;
@@ -50,6 +51,8 @@ pub fn router() -> Router<AppState> {
         .route("/compliance", get(compliance::matrix))
         .route("/compliance/due", get(compliance::due))
         .route("/policy", get(compliance::active_policy))
+        .route("/rectify", get(rectify::overview))
+        .route("/rectify/ledgers/{id}", get(rectify::get))
         .route("/work", get(work::list))
         .route("/work/{id}", get(work::get))
         .route("/work/{id}/actions", post(work::act))

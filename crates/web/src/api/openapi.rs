@@ -3,7 +3,7 @@
 //! without a token at `GET /api/v1/openapi.json`.
 
 use super::dto;
-use super::{compliance, members, orgs, records, warnings, work};
+use super::{compliance, members, orgs, records, rectify, warnings, work};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::LazyLock;
@@ -42,6 +42,8 @@ const BEARER: &str = "bearer";
         records::get,
         records::create,
         records::search,
+        rectify::overview,
+        rectify::get,
         compliance::matrix,
         compliance::due,
         compliance::active_policy,
@@ -93,6 +95,12 @@ const BEARER: &str = "bearer";
         compliance::DueDto,
         compliance::DueItemDto,
         compliance::PolicyDto,
+        rectify::TownshipScreening,
+        rectify::LedgerListItem,
+        rectify::RectifyOverviewDto,
+        rectify::LedgerItem,
+        rectify::LevelCheck,
+        rectify::LedgerDto,
         work::WorkItemDto,
         work::WorkPageDto,
         work::WorkAttachmentDto,
@@ -116,6 +124,7 @@ const BEARER: &str = "bearer";
         (name = "members", description = "党员"),
         (name = "records", description = "组织生活记录"),
         (name = "compliance", description = "组织生活完成情况与政策配置"),
+        (name = "rectify", description = "软弱涣散党组织排查与整改"),
         (name = "work", description = "督办与整改事项"),
         (name = "warnings", description = "软弱涣散预警"),
         (name = "meta", description = "接口说明"),
@@ -252,6 +261,8 @@ mod tests {
             ("/compliance", "get"),
             ("/compliance/due", "get"),
             ("/policy", "get"),
+            ("/rectify", "get"),
+            ("/rectify/ledgers/{id}", "get"),
             ("/work", "get"),
             ("/work/{id}", "get"),
             ("/work/{id}/actions", "post"),
@@ -275,7 +286,7 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), n, "operation ids are unique");
-        assert_eq!(n, 26);
+        assert_eq!(n, 28);
         let schemas = &doc["components"]["schemas"];
         for name in ["Org", "Member", "MemberListItem", "MemberPage", "Error"] {
             assert!(schemas[name].is_object(), "{name}");

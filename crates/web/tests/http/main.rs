@@ -9,6 +9,7 @@ mod data;
 mod matrix;
 mod pages;
 mod records;
+mod rectify;
 mod support;
 mod warnings;
 mod work;
