@@ -587,8 +587,8 @@ pub struct WarningPage {
     pub total: usize,
 }
 
-/// Up to this many matching results, [`page`] ranks brief rows read by
-/// path in memory (a township at scale 100: a few dozen rows from one
+/// Up to this many results in the viewed subtree, [`page`] ranks brief
+/// rows read by path in memory (a township at scale 100: a few dozen rows from one
 /// index range); above it the database walks the ranking index and returns
 /// one page (a county: 200,000 results).
 pub const MEMORY_RANKING: usize = 2_000;
@@ -657,7 +657,9 @@ pub async fn page_with(
             .collect();
         let total =
             usize::try_from(level.map_or(counts.total(), |l| counts.at(l))).unwrap_or(usize::MAX);
-        let rows = if total <= memory_ranking {
+        // The subtree's size decides, not the level's: the brief rows are
+        // read for the whole subtree.
+        let rows = if usize::try_from(counts.total()).unwrap_or(usize::MAX) <= memory_ranking {
             let briefs = db::briefs(&mut conn, run.id, &org.path, &upper).await?;
             let ids = ranked_ids(briefs, level, start, per_page).1;
             db::results_of(&mut conn, run.id, &ids).await?
