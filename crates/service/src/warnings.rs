@@ -579,8 +579,12 @@ pub struct WarningPage {
     pub created_at: String,
     /// Over the whole subtree, every level.
     pub counts: LevelCounts,
-    /// Per direct child of the organization, in tree order.
+    /// Per direct child of the organization: all of them in tree order,
+    /// or, when there are more than [`CHILD_ROWS`], the [`CHILD_ROWS`] with
+    /// the most warnings (red, then orange, then yellow, then tree order).
     pub children: Vec<ChildCounts>,
+    /// Direct children in the run.
+    pub children_total: usize,
     /// The page, worst first.
     pub items: Vec<OrgWarningView>,
     /// Results of the chosen level (all levels when none).
@@ -592,6 +596,39 @@ pub struct WarningPage {
 /// index range); above it the database walks the ranking index and returns
 /// one page (a county: 200,000 results).
 pub const MEMORY_RANKING: usize = 2_000;
+
+/// Children listed by [`page`]: a county of a few dozen townships shows
+/// them all; a larger scope (5,300 townships at scale 100) those with the
+/// most warnings.
+pub const CHILD_ROWS: usize = 50;
+
+/// How [`page_with`] reads: see [`MEMORY_RANKING`] and [`CHILD_ROWS`]
+/// (the defaults).
+#[derive(Debug, Clone, Copy)]
+pub struct PageTuning {
+    pub memory_ranking: usize,
+    pub child_rows: usize,
+}
+
+impl Default for PageTuning {
+    fn default() -> Self {
+        PageTuning {
+            memory_ranking: MEMORY_RANKING,
+            child_rows: CHILD_ROWS,
+        }
+    }
+}
+
+/// The `limit` children with the most warnings (red, then orange, then
+/// yellow; ties in the given order) when there are more, else all.
+fn most_warned(mut children: Vec<ChildCounts>, limit: usize) -> Vec<ChildCounts> {
+    if children.len() > limit {
+        children
+            .sort_by_key(|c| std::cmp::Reverse((c.counts.red, c.counts.orange, c.counts.yellow)));
+        children.truncate(limit);
+    }
+    children
+}
 
 /// One page of the latest snapshot covering `org_id` (see [`WarningPage`]);
 /// `None` when no run covers it yet. The counts come from the run's
@@ -605,7 +642,16 @@ pub async fn page(
     page: usize,
     per_page: usize,
 ) -> ServiceResult<Option<WarningPage>> {
-    page_with(svc, actor, org_id, level, page, per_page, MEMORY_RANKING).await
+    page_with(
+        svc,
+        actor,
+        org_id,
+        level,
+        page,
+        per_page,
+        PageTuning::default(),
+    )
+    .await
 }
 
 fn u32_of(n: i64) -> u32 {
@@ -622,9 +668,9 @@ fn counts_of_rollup(r: &RollupRow) -> LevelCounts {
     }
 }
 
-/// [`page`] with the number of matching results up to which the ranking is
-/// done in memory ([`MEMORY_RANKING`]); tests pass 0 and `usize::MAX` to
-/// compare the two ways.
+/// [`page`] with its tuning: tests pass `memory_ranking` 0 and
+/// `usize::MAX` to compare the two ways of ranking, and a small
+/// `child_rows` to compare the two ways of choosing children.
 pub async fn page_with(
     svc: &Services,
     actor: &Actor,
@@ -632,7 +678,7 @@ pub async fn page_with(
     level: Option<Level>,
     page: usize,
     per_page: usize,
-    memory_ranking: usize,
+    tuning: PageTuning,
 ) -> ServiceResult<Option<WarningPage>> {
     actor.require(Permission::ReadBusiness)?;
     let mut conn = svc.store.read().await?;
@@ -644,9 +690,13 @@ pub async fn page_with(
     let upper = odb::upper_of(&org.path);
     let start = page.saturating_sub(1).saturating_mul(per_page);
     let own = db::rollup(&mut conn, run.id, org.id).await?;
-    let (counts, children, total, rows) = if let Some(own) = own {
+    let (counts, children, children_total, total, rows) = if let Some(own) = own {
         let counts = counts_of_rollup(&own);
-        let children = db::child_rollups(&mut conn, run.id, org.id)
+        let children_total =
+            usize::try_from(db::child_count(&mut conn, run.id, org.id).await?).unwrap_or(0);
+        let limit = (children_total > tuning.child_rows)
+            .then(|| i64::try_from(tuning.child_rows).unwrap_or(i64::MAX));
+        let children = db::child_rollups(&mut conn, run.id, org.id, limit)
             .await?
             .iter()
             .map(|c| ChildCounts {
@@ -659,7 +709,8 @@ pub async fn page_with(
             usize::try_from(level.map_or(counts.total(), |l| counts.at(l))).unwrap_or(usize::MAX);
         // The subtree's size decides, not the level's: the brief rows are
         // read for the whole subtree.
-        let rows = if usize::try_from(counts.total()).unwrap_or(usize::MAX) <= memory_ranking {
+        let rows = if usize::try_from(counts.total()).unwrap_or(usize::MAX) <= tuning.memory_ranking
+        {
             let briefs = db::briefs(&mut conn, run.id, &org.path, &upper).await?;
             let ids = ranked_ids(briefs, level, start, per_page).1;
             db::results_of(&mut conn, run.id, &ids).await?
@@ -675,7 +726,7 @@ pub async fn page_with(
             )
             .await?
         };
-        (counts, children, total, rows)
+        (counts, children, children_total, total, rows)
     } else {
         // No roll-up: the organization was not in the run (added or moved
         // in since) — count its current subtree's brief rows instead.
@@ -694,7 +745,14 @@ pub async fn page_with(
         }
         let (total, ids) = ranked_ids(briefs, level, start, per_page);
         let rows = db::results_of(&mut conn, run.id, &ids).await?;
-        (counts, children, total, rows)
+        let children_total = children.len();
+        (
+            counts,
+            most_warned(children, tuning.child_rows),
+            children_total,
+            total,
+            rows,
+        )
     };
     let mut items: Vec<OrgWarningView> = rows.iter().map(view_of).collect();
     rank(&mut items);
@@ -708,6 +766,7 @@ pub async fn page_with(
         created_at: run.created_at,
         counts,
         children,
+        children_total,
         items,
         total,
     }))

@@ -518,6 +518,13 @@ async fn a_change_is_re_evaluated_in_the_background_without_waiting_for_it() {
     }
 }
 
+fn tuning(memory_ranking: usize) -> warnings::PageTuning {
+    warnings::PageTuning {
+        memory_ranking,
+        ..Default::default()
+    }
+}
+
 #[tokio::test]
 async fn a_page_of_the_snapshot_reads_the_same_as_the_whole_snapshot() {
     for t in fixed().await {
@@ -557,10 +564,18 @@ async fn a_page_of_the_snapshot_reads_the_same_as_the_whole_snapshot() {
                 Some(Level::Yellow),
             ] {
                 for page in 1..=3 {
-                    let p = warnings::page_with(&t.svc, &county, t.fx.root, level, page, 2, memory)
-                        .await
-                        .unwrap()
-                        .unwrap();
+                    let p = warnings::page_with(
+                        &t.svc,
+                        &county,
+                        t.fx.root,
+                        level,
+                        page,
+                        2,
+                        tuning(memory),
+                    )
+                    .await
+                    .unwrap()
+                    .unwrap();
                     let (items, total) = warnings::page_of(&whole, level, page, 2);
                     assert_eq!(p.total, total, "{e} {memory}: {level:?} {page}");
                     assert_eq!(
@@ -605,6 +620,37 @@ async fn a_page_of_the_snapshot_reads_the_same_as_the_whole_snapshot() {
             );
         }
         assert_eq!(p.children[0].org_name, "中共甲镇委员会", "{e}");
+        assert_eq!(p.children_total, 2, "{e}");
+        // More children than the table shows: the one with most warnings
+        // (red, then orange, then yellow; ties in tree order).
+        let top = by_child
+            .iter()
+            .max_by_key(|c| {
+                (
+                    c.counts.red,
+                    c.counts.orange,
+                    c.counts.yellow,
+                    std::cmp::Reverse(c.org_id == by_child[1].org_id),
+                )
+            })
+            .unwrap();
+        let one_child = warnings::PageTuning {
+            child_rows: 1,
+            ..Default::default()
+        };
+        let p1 = warnings::page_with(&t.svc, &county, t.fx.root, None, 1, 20, one_child)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(p1.children_total, 2, "{e}");
+        assert_eq!(
+            p1.children
+                .iter()
+                .map(|c| (c.org_id, c.counts))
+                .collect::<Vec<_>>(),
+            [(top.org_id, top.counts)],
+            "{e}"
+        );
         // A township under the county's run: its roll-up and its children's
         // against the whole snapshot read for it.
         let town_whole = warnings::latest(&t.svc, &county, t.fx.town_a)
@@ -612,7 +658,7 @@ async fn a_page_of_the_snapshot_reads_the_same_as_the_whole_snapshot() {
             .unwrap()
             .unwrap();
         for memory in [usize::MAX, 0] {
-            let p = warnings::page_with(&t.svc, &county, t.fx.town_a, None, 1, 20, memory)
+            let p = warnings::page_with(&t.svc, &county, t.fx.town_a, None, 1, 20, tuning(memory))
                 .await
                 .unwrap()
                 .unwrap();
@@ -653,6 +699,23 @@ async fn a_page_of_the_snapshot_reads_the_same_as_the_whole_snapshot() {
             .unwrap()
             .unwrap();
         assert_eq!(direct.counts, p.counts, "{e}");
+        let direct1 = warnings::page_with(&t.svc, &county, t.fx.root, None, 1, 20, one_child)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(direct1.children_total, 2, "{e}");
+        assert_eq!(
+            direct1
+                .children
+                .iter()
+                .map(|c| (c.org_id, c.counts))
+                .collect::<Vec<_>>(),
+            p1.children
+                .iter()
+                .map(|c| (c.org_id, c.counts))
+                .collect::<Vec<_>>(),
+            "{e}"
+        );
         assert_eq!(direct.total, p.total, "{e}");
         assert_eq!(
             direct

@@ -411,22 +411,42 @@ pub async fn rollup(
         .await?)
 }
 
-/// The counts of every direct child of `parent_id` (as at the run) in
-/// `run_id`, in tree order.
+/// How many direct children `parent_id` (as at the run) has in `run_id`.
+pub async fn child_count(conn: &mut AnyConnection, run_id: i64, parent_id: i64) -> DbResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM warning_rollups WHERE run_id = $1 AND parent_id = $2",
+    )
+    .bind(run_id)
+    .bind(parent_id)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// The counts of the direct children of `parent_id` (as at the run) in
+/// `run_id`: all of them in tree order, or with `most_warned`, that many
+/// with the most warnings (red, then orange, then yellow, then tree order).
 pub async fn child_rollups(
     conn: &mut AnyConnection,
     run_id: i64,
     parent_id: i64,
+    most_warned: Option<i64>,
 ) -> DbResult<Vec<RollupRow>> {
+    let order = if most_warned.is_some() {
+        "r.red DESC, r.orange DESC, r.yellow DESC, r.org_path LIMIT $3"
+    } else {
+        "r.org_path"
+    };
     let sql = format!(
         "SELECT {ROLLUP_COLUMNS} FROM warning_rollups r JOIN orgs o ON o.id = r.org_id \
-         WHERE r.run_id = $1 AND r.parent_id = $2 ORDER BY r.org_path"
+         WHERE r.run_id = $1 AND r.parent_id = $2 ORDER BY {order}"
     );
-    Ok(sqlx::query_as::<_, RollupRow>(dynamic(sql))
+    let mut q = sqlx::query_as::<_, RollupRow>(dynamic(sql))
         .bind(run_id)
-        .bind(parent_id)
-        .fetch_all(&mut *conn)
-        .await?)
+        .bind(parent_id);
+    if let Some(n) = most_warned {
+        q = q.bind(n);
+    }
+    Ok(q.fetch_all(&mut *conn).await?)
 }
 
 /// One page of the ranking of `run_id` over `path..upper` — worst level,
