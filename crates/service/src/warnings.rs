@@ -595,7 +595,7 @@ pub struct WarningPage {
 /// rows read by path in memory (a township at scale 100: a few dozen rows from one
 /// index range); above it the database walks the ranking index and returns
 /// one page (a county: 200,000 results).
-pub const MEMORY_RANKING: usize = 2_000;
+pub const MEMORY_RANKING: usize = 500;
 
 /// Children listed by [`page`]: a county of a few dozen townships shows
 /// them all; a larger scope (5,300 townships at scale 100) those with the

@@ -469,11 +469,16 @@ pub async fn ranked_page(
     } else {
         ""
     };
+    // The page is chosen on the results alone, then joined to the names
+    // (a join first would be sorted whole when the planner does not walk
+    // the index).
     let sql = format!(
         "SELECT w.org_id, w.org_path, o.name AS org_name, w.level, w.score, w.reasons, w.no_data \
-         FROM warning_results w JOIN orgs o ON o.id = w.org_id \
-         WHERE w.run_id = $1 AND w.org_path || '' >= $2 AND w.org_path || '' < $3 {level}\
-         ORDER BY w.level_rank DESC, w.score DESC, w.org_path LIMIT $4 OFFSET $5"
+         FROM (SELECT org_id, org_path, level, level_rank, score, reasons, no_data \
+               FROM warning_results w \
+               WHERE w.run_id = $1 AND w.org_path || '' >= $2 AND w.org_path || '' < $3 {level}\
+               ORDER BY w.level_rank DESC, w.score DESC, w.org_path LIMIT $4 OFFSET $5) w \
+         JOIN orgs o ON o.id = w.org_id"
     );
     let mut q = sqlx::query_as::<_, ResultRow>(dynamic(sql))
         .bind(run_id)
