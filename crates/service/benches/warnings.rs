@@ -3,7 +3,9 @@
 //! loaded database, `warnings::evaluate_scope` for the county root (the
 //! fact queries, the compliance engine over twelve months, the warning
 //! engine and the snapshot insert with its audit row) and
-//! `warnings::latest` for the root and a township (what the 预警 page reads).
+//! `warnings::latest` for the root and a township (the whole snapshot), and
+//! `warnings::page` for the root (first page, and red page 5) and a
+//! township (what the 预警 page and `GET /api/v1/warnings` read).
 //!
 //! ```sh
 //! # engine only (no database needed; DANGJIAN_BENCH_SCALE=100 for scale 100):
@@ -23,7 +25,7 @@ use dangjian_domain::demo::{DemoOptions, generate};
 use dangjian_domain::ids::OrgId;
 use dangjian_domain::org::{default_term_years, term_due_date};
 use dangjian_domain::policy::Profile;
-use dangjian_domain::warnings::{Last, OrgWarningFacts, TermFact, evaluate};
+use dangjian_domain::warnings::{Last, Level, OrgWarningFacts, TermFact, evaluate};
 use dangjian_service::{Actor, Crypto, Services, Store, auth, warnings};
 use jiff::civil::date;
 use std::hint::black_box;
@@ -157,6 +159,22 @@ fn bench_service(c: &mut Criterion) {
                     warnings::latest(&svc, &actor, org)
                         .await
                         .expect("latest")
+                        .expect("a run"),
+                )
+            });
+        });
+    }
+    for (name, org, level, page) in [
+        ("page_county", root, None, 1),
+        ("page_county_red_5", root, Some(Level::Red), 5),
+        ("page_township", town, None, 1),
+    ] {
+        g.bench_function(name, |b| {
+            b.to_async(&rt).iter(|| async {
+                black_box(
+                    warnings::page(&svc, &actor, org, level, page, 20)
+                        .await
+                        .expect("page")
                         .expect("a run"),
                 )
             });

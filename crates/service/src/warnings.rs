@@ -30,7 +30,8 @@ use dangjian_domain::warnings::{
 };
 use dangjian_store::org::{self as odb, OrgRow};
 use dangjian_store::warnings::{
-    self as db, MemberStatRow, NewResult, NewRun, ResultRow, TermFactRow, WarnOrgRow,
+    self as db, MemberStatRow, NewResult, NewRollup, NewRun, ResultRow, RollupRow, TermFactRow,
+    WarnOrgRow,
 };
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -205,6 +206,54 @@ fn counts_of(results: &[OrgWarningView]) -> LevelCounts {
     c
 }
 
+/// The level as stored in `warning_results.level_rank`: green 0 … red 3.
+fn rank_of(level: Level) -> i64 {
+    match level {
+        Level::Green => 0,
+        Level::Yellow => 1,
+        Level::Orange => 2,
+        Level::Red => 3,
+    }
+}
+
+/// The subtree counts of every organization of a run (its own result and
+/// every result below it), from the results' paths: each result is added
+/// to every prefix of its path at or below the scope's path. Linear in the
+/// results times the depth.
+fn rollups_of(views: &[OrgWarningView], scope_path: &str) -> Vec<NewRollup> {
+    let mut out: Vec<NewRollup> = Vec::new();
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    for v in views {
+        let level = usize::try_from(rank_of(v.level)).unwrap_or(0);
+        let incomplete = i64::from(!v.no_data.is_empty());
+        let mut prefix = String::from("/");
+        let mut parent: Option<i64> = None;
+        for seg in v.org_path.split('/').filter(|s| !s.is_empty()) {
+            prefix.push_str(seg);
+            prefix.push('/');
+            let Ok(id) = seg.parse::<i64>() else {
+                break;
+            };
+            if prefix.len() >= scope_path.len() && prefix.starts_with(scope_path) {
+                let i = *index.entry(id).or_insert_with(|| {
+                    out.push(NewRollup {
+                        org_id: id,
+                        org_path: prefix.clone(),
+                        parent_id: if prefix == scope_path { None } else { parent },
+                        counts: [0; 4],
+                        incomplete: 0,
+                    });
+                    out.len() - 1
+                });
+                out[i].counts[level] += 1;
+                out[i].incomplete += incomplete;
+            }
+            parent = Some(id);
+        }
+    }
+    out
+}
+
 fn code_of<T: Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => s,
@@ -314,11 +363,13 @@ pub(crate) async fn evaluate_as(
             org_id: v.org_id,
             org_path: &v.org_path,
             level: v.level.code(),
+            level_rank: rank_of(v.level),
             score: v.score,
             reasons: serde_json::to_string(&v.reasons).unwrap_or_else(|_| "[]".into()),
             no_data: serde_json::to_string(&v.no_data).unwrap_or_else(|_| "[]".into()),
         })
         .collect();
+    let rollups = rollups_of(&views, &scope.path);
     let now = svc.clock.now_text();
     let mut tx = svc.store.begin_write().await?;
     let run_id = db::insert_run(
@@ -335,6 +386,7 @@ pub(crate) async fn evaluate_as(
             counts,
         },
         &results,
+        &rollups,
     )
     .await?;
     audit::by(
@@ -527,16 +579,61 @@ pub struct WarningPage {
     pub created_at: String,
     /// Over the whole subtree, every level.
     pub counts: LevelCounts,
-    /// Per direct child of the organization, in tree order.
+    /// Per direct child of the organization: all of them in tree order,
+    /// or, when there are more than [`CHILD_ROWS`], the [`CHILD_ROWS`] with
+    /// the most warnings (red, then orange, then yellow, then tree order).
     pub children: Vec<ChildCounts>,
+    /// Direct children in the run.
+    pub children_total: usize,
     /// The page, worst first.
     pub items: Vec<OrgWarningView>,
     /// Results of the chosen level (all levels when none).
     pub total: usize,
 }
 
+/// Up to this many results in the viewed subtree, [`page`] ranks brief
+/// rows read by path in memory (a township at scale 100: a few dozen rows from one
+/// index range); above it the database walks the ranking index and returns
+/// one page (a county: 200,000 results).
+pub const MEMORY_RANKING: usize = 500;
+
+/// Children listed by [`page`]: a county of a few dozen townships shows
+/// them all; a larger scope (5,300 townships at scale 100) those with the
+/// most warnings.
+pub const CHILD_ROWS: usize = 50;
+
+/// How [`page_with`] reads: see [`MEMORY_RANKING`] and [`CHILD_ROWS`]
+/// (the defaults).
+#[derive(Debug, Clone, Copy)]
+pub struct PageTuning {
+    pub memory_ranking: usize,
+    pub child_rows: usize,
+}
+
+impl Default for PageTuning {
+    fn default() -> Self {
+        PageTuning {
+            memory_ranking: MEMORY_RANKING,
+            child_rows: CHILD_ROWS,
+        }
+    }
+}
+
+/// The `limit` children with the most warnings (red, then orange, then
+/// yellow; ties in the given order) when there are more, else all.
+fn most_warned(mut children: Vec<ChildCounts>, limit: usize) -> Vec<ChildCounts> {
+    if children.len() > limit {
+        children
+            .sort_by_key(|c| std::cmp::Reverse((c.counts.red, c.counts.orange, c.counts.yellow)));
+        children.truncate(limit);
+    }
+    children
+}
+
 /// One page of the latest snapshot covering `org_id` (see [`WarningPage`]);
-/// `None` when no run covers it yet.
+/// `None` when no run covers it yet. The counts come from the run's
+/// roll-ups (one row for the organization, one per direct child), so their
+/// cost does not grow with the subtree.
 pub async fn page(
     svc: &Services,
     actor: &Actor,
@@ -544,6 +641,44 @@ pub async fn page(
     level: Option<Level>,
     page: usize,
     per_page: usize,
+) -> ServiceResult<Option<WarningPage>> {
+    page_with(
+        svc,
+        actor,
+        org_id,
+        level,
+        page,
+        per_page,
+        PageTuning::default(),
+    )
+    .await
+}
+
+fn u32_of(n: i64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn counts_of_rollup(r: &RollupRow) -> LevelCounts {
+    LevelCounts {
+        green: u32_of(r.green),
+        yellow: u32_of(r.yellow),
+        orange: u32_of(r.orange),
+        red: u32_of(r.red),
+        incomplete: u32_of(r.incomplete),
+    }
+}
+
+/// [`page`] with its tuning: tests pass `memory_ranking` 0 and
+/// `usize::MAX` to compare the two ways of ranking, and a small
+/// `child_rows` to compare the two ways of choosing children.
+pub async fn page_with(
+    svc: &Services,
+    actor: &Actor,
+    org_id: i64,
+    level: Option<Level>,
+    page: usize,
+    per_page: usize,
+    tuning: PageTuning,
 ) -> ServiceResult<Option<WarningPage>> {
     actor.require(Permission::ReadBusiness)?;
     let mut conn = svc.store.read().await?;
@@ -553,63 +688,73 @@ pub async fn page(
         return Ok(None);
     };
     let upper = odb::upper_of(&org.path);
-    let mut briefs: Vec<(db::BriefRow, Level)> = db::briefs(&mut conn, run.id, &org.path, &upper)
-        .await?
-        .into_iter()
-        .map(|b| {
-            let l = Level::parse(&b.level).unwrap_or(Level::Green);
-            (b, l)
-        })
-        .collect();
-    let mut counts = LevelCounts::default();
-    for (b, l) in &briefs {
-        match l {
-            Level::Green => counts.green += 1,
-            Level::Yellow => counts.yellow += 1,
-            Level::Orange => counts.orange += 1,
-            Level::Red => counts.red += 1,
-        }
-        if b.incomplete != 0 {
-            counts.incomplete += 1;
-        }
-    }
-    let mut children = tally_children(
-        briefs
-            .iter()
-            .map(|(b, l)| (b.org_path.as_str(), *l, b.incomplete != 0)),
-        &org.path,
-    );
-    let child_ids: Vec<i64> = children.iter().map(|c| c.org_id).collect();
-    let names: HashMap<i64, String> = odb::get_orgs(&mut conn, &child_ids)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
-    for c in &mut children {
-        if let Some(n) = names.get(&c.org_id) {
-            c.org_name.clone_from(n);
-        }
-    }
-    // The same order as `rank`: level, then score, then tree order.
-    briefs.retain(|(_, l)| level.is_none_or(|x| *l == x));
-    briefs.sort_by(|(a, la), (b, lb)| {
-        lb.cmp(la)
-            .then(b.score.cmp(&a.score))
-            .then(a.org_path.cmp(&b.org_path))
-    });
-    let total = briefs.len();
     let start = page.saturating_sub(1).saturating_mul(per_page);
-    let ids: Vec<i64> = briefs
-        .iter()
-        .skip(start)
-        .take(per_page)
-        .map(|(b, _)| b.org_id)
-        .collect();
-    let mut items: Vec<OrgWarningView> = db::results_of(&mut conn, run.id, &ids)
-        .await?
-        .iter()
-        .map(view_of)
-        .collect();
+    let own = db::rollup(&mut conn, run.id, org.id).await?;
+    let (counts, children, children_total, total, rows) = if let Some(own) = own {
+        let counts = counts_of_rollup(&own);
+        let children_total =
+            usize::try_from(db::child_count(&mut conn, run.id, org.id).await?).unwrap_or(0);
+        let limit = (children_total > tuning.child_rows)
+            .then(|| i64::try_from(tuning.child_rows).unwrap_or(i64::MAX));
+        let children = db::child_rollups(&mut conn, run.id, org.id, limit)
+            .await?
+            .iter()
+            .map(|c| ChildCounts {
+                org_id: c.org_id,
+                org_name: c.org_name.clone(),
+                counts: counts_of_rollup(c),
+            })
+            .collect();
+        let total =
+            usize::try_from(level.map_or(counts.total(), |l| counts.at(l))).unwrap_or(usize::MAX);
+        // The subtree's size decides, not the level's: the brief rows are
+        // read for the whole subtree.
+        let rows = if usize::try_from(counts.total()).unwrap_or(usize::MAX) <= tuning.memory_ranking
+        {
+            let briefs = db::briefs(&mut conn, run.id, &org.path, &upper).await?;
+            let ids = ranked_ids(briefs, level, start, per_page).1;
+            db::results_of(&mut conn, run.id, &ids).await?
+        } else {
+            db::ranked_page(
+                &mut conn,
+                run.id,
+                &org.path,
+                &upper,
+                level.map(rank_of),
+                i64::try_from(per_page).unwrap_or(i64::MAX),
+                i64::try_from(start).unwrap_or(i64::MAX),
+            )
+            .await?
+        };
+        (counts, children, children_total, total, rows)
+    } else {
+        // No roll-up: the organization was not in the run (added or moved
+        // in since) — count its current subtree's brief rows instead.
+        let briefs = db::briefs(&mut conn, run.id, &org.path, &upper).await?;
+        let (counts, mut children) = tally_briefs(&briefs, &org.path);
+        let child_ids: Vec<i64> = children.iter().map(|c| c.org_id).collect();
+        let names: HashMap<i64, String> = odb::get_orgs(&mut conn, &child_ids)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        for c in &mut children {
+            if let Some(n) = names.get(&c.org_id) {
+                c.org_name.clone_from(n);
+            }
+        }
+        let (total, ids) = ranked_ids(briefs, level, start, per_page);
+        let rows = db::results_of(&mut conn, run.id, &ids).await?;
+        let children_total = children.len();
+        (
+            counts,
+            most_warned(children, tuning.child_rows),
+            children_total,
+            total,
+            rows,
+        )
+    };
+    let mut items: Vec<OrgWarningView> = rows.iter().map(view_of).collect();
     rank(&mut items);
     Ok(Some(WarningPage {
         run_id: run.id,
@@ -621,9 +766,68 @@ pub async fn page(
         created_at: run.created_at,
         counts,
         children,
+        children_total,
         items,
         total,
     }))
+}
+
+/// Counts over brief rows, and per direct child of `parent_path`.
+fn tally_briefs(briefs: &[db::BriefRow], parent_path: &str) -> (LevelCounts, Vec<ChildCounts>) {
+    let rows: Vec<(&str, Level, bool)> = briefs
+        .iter()
+        .map(|b| {
+            (
+                b.org_path.as_str(),
+                Level::parse(&b.level).unwrap_or(Level::Green),
+                b.incomplete != 0,
+            )
+        })
+        .collect();
+    let mut counts = LevelCounts::default();
+    for (_, l, incomplete) in &rows {
+        match l {
+            Level::Green => counts.green += 1,
+            Level::Yellow => counts.yellow += 1,
+            Level::Orange => counts.orange += 1,
+            Level::Red => counts.red += 1,
+        }
+        if *incomplete {
+            counts.incomplete += 1;
+        }
+    }
+    (counts, tally_children(rows.into_iter(), parent_path))
+}
+
+/// How many brief rows have `level` (all when none), and the ids of the
+/// `per_page` from `start` in the order of [`rank`]: level, then score,
+/// then tree order.
+fn ranked_ids(
+    briefs: Vec<db::BriefRow>,
+    level: Option<Level>,
+    start: usize,
+    per_page: usize,
+) -> (usize, Vec<i64>) {
+    let mut briefs: Vec<(db::BriefRow, Level)> = briefs
+        .into_iter()
+        .map(|b| {
+            let l = Level::parse(&b.level).unwrap_or(Level::Green);
+            (b, l)
+        })
+        .filter(|(_, l)| level.is_none_or(|x| *l == x))
+        .collect();
+    briefs.sort_by(|(a, la), (b, lb)| {
+        lb.cmp(la)
+            .then(b.score.cmp(&a.score))
+            .then(a.org_path.cmp(&b.org_path))
+    });
+    let ids = briefs
+        .iter()
+        .skip(start)
+        .take(per_page)
+        .map(|(b, _)| b.org_id)
+        .collect();
+    (briefs.len(), ids)
 }
 
 /// One page of a run's ranked results, optionally of one level only;
@@ -733,6 +937,41 @@ mod tests {
         assert!(page.iter().all(|r| r.level == Level::Red));
         let (page, _) = page_of(&run, Some(Level::Red), 2, 20);
         assert!(page.is_empty());
+    }
+
+    type RollupTuple<'a> = (i64, &'a str, Option<i64>, [i64; 4], i64);
+
+    #[test]
+    fn rollups_count_each_result_in_every_ancestor_within_the_scope() {
+        let results = vec![
+            view(2, "/1/2/", Level::Green, false),
+            view(3, "/1/2/3/", Level::Red, true),
+            view(4, "/1/2/3/4/", Level::Yellow, false),
+            view(5, "/1/2/5/", Level::Orange, true),
+        ];
+        let mut r = rollups_of(&results, "/1/2/");
+        r.sort_by_key(|x| x.org_id);
+        let got: Vec<RollupTuple<'_>> = r
+            .iter()
+            .map(|x| {
+                (
+                    x.org_id,
+                    x.org_path.as_str(),
+                    x.parent_id,
+                    x.counts,
+                    x.incomplete,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (2, "/1/2/", None, [1, 1, 1, 1], 2),
+                (3, "/1/2/3/", Some(2), [0, 1, 0, 1], 1),
+                (4, "/1/2/3/4/", Some(3), [0, 1, 0, 0], 0),
+                (5, "/1/2/5/", Some(2), [0, 0, 1, 0], 1),
+            ]
+        );
     }
 
     #[test]

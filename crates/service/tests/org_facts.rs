@@ -518,6 +518,13 @@ async fn a_change_is_re_evaluated_in_the_background_without_waiting_for_it() {
     }
 }
 
+fn tuning(memory_ranking: usize) -> warnings::PageTuning {
+    warnings::PageTuning {
+        memory_ranking,
+        ..Default::default()
+    }
+}
+
 #[tokio::test]
 async fn a_page_of_the_snapshot_reads_the_same_as_the_whole_snapshot() {
     for t in fixed().await {
@@ -545,33 +552,52 @@ async fn a_page_of_the_snapshot_reads_the_same_as_the_whole_snapshot() {
             .await
             .unwrap()
             .unwrap();
-        for level in [
-            None,
-            Some(Level::Red),
-            Some(Level::Green),
-            Some(Level::Orange),
-        ] {
-            for page in 1..=3 {
-                let p = warnings::page(&t.svc, &county, t.fx.root, level, page, 2)
+        // Both ways of ranking: brief rows sorted in memory (every subtree
+        // up to `MEMORY_RANKING` results) and the database's walk of the
+        // ranking index (0: always).
+        for memory in [usize::MAX, 0] {
+            for level in [
+                None,
+                Some(Level::Red),
+                Some(Level::Green),
+                Some(Level::Orange),
+                Some(Level::Yellow),
+            ] {
+                for page in 1..=3 {
+                    let p = warnings::page_with(
+                        &t.svc,
+                        &county,
+                        t.fx.root,
+                        level,
+                        page,
+                        2,
+                        tuning(memory),
+                    )
                     .await
                     .unwrap()
                     .unwrap();
-                let (items, total) = warnings::page_of(&whole, level, page, 2);
-                assert_eq!(p.total, total, "{e}: {level:?} {page}");
-                assert_eq!(
-                    p.items.iter().map(|r| r.org_id).collect::<Vec<_>>(),
-                    items.iter().map(|r| r.org_id).collect::<Vec<_>>(),
-                    "{e}: {level:?} page {page}"
-                );
-                for (a, b) in p.items.iter().zip(&items) {
-                    assert_eq!(a.reasons, b.reasons, "{e}");
-                    assert_eq!(a.no_data, b.no_data, "{e}");
-                    assert_eq!(a.org_name, b.org_name, "{e}");
+                    let (items, total) = warnings::page_of(&whole, level, page, 2);
+                    assert_eq!(p.total, total, "{e} {memory}: {level:?} {page}");
+                    assert_eq!(
+                        p.items.iter().map(|r| r.org_id).collect::<Vec<_>>(),
+                        items.iter().map(|r| r.org_id).collect::<Vec<_>>(),
+                        "{e} {memory}: {level:?} page {page}"
+                    );
+                    for (a, b) in p.items.iter().zip(&items) {
+                        assert_eq!(a.reasons, b.reasons, "{e}");
+                        assert_eq!(a.no_data, b.no_data, "{e}");
+                        assert_eq!(a.org_name, b.org_name, "{e}");
+                    }
+                    assert_eq!(p.counts, whole.counts, "{e}");
+                    assert_eq!(p.run_id, whole.run_id, "{e}");
                 }
-                assert_eq!(p.counts, whole.counts, "{e}");
-                assert_eq!(p.run_id, whole.run_id, "{e}");
             }
         }
+        assert!(
+            whole.counts.warned() > 0 && whole.counts.green > 0,
+            "{e}: more than one level to rank: {:?}",
+            whole.counts
+        );
         let p = warnings::page(&t.svc, &county, t.fx.root, None, 1, 20)
             .await
             .unwrap()
@@ -594,6 +620,120 @@ async fn a_page_of_the_snapshot_reads_the_same_as_the_whole_snapshot() {
             );
         }
         assert_eq!(p.children[0].org_name, "中共甲镇委员会", "{e}");
+        assert_eq!(p.children_total, 2, "{e}");
+        // More children than the table shows: the one with most warnings
+        // (red, then orange, then yellow; ties in tree order).
+        let top = by_child
+            .iter()
+            .max_by_key(|c| {
+                (
+                    c.counts.red,
+                    c.counts.orange,
+                    c.counts.yellow,
+                    std::cmp::Reverse(c.org_id == by_child[1].org_id),
+                )
+            })
+            .unwrap();
+        let one_child = warnings::PageTuning {
+            child_rows: 1,
+            ..Default::default()
+        };
+        let p1 = warnings::page_with(&t.svc, &county, t.fx.root, None, 1, 20, one_child)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(p1.children_total, 2, "{e}");
+        assert_eq!(
+            p1.children
+                .iter()
+                .map(|c| (c.org_id, c.counts))
+                .collect::<Vec<_>>(),
+            [(top.org_id, top.counts)],
+            "{e}"
+        );
+        // A township under the county's run: its roll-up and its children's
+        // against the whole snapshot read for it.
+        let town_whole = warnings::latest(&t.svc, &county, t.fx.town_a)
+            .await
+            .unwrap()
+            .unwrap();
+        for memory in [usize::MAX, 0] {
+            let p = warnings::page_with(&t.svc, &county, t.fx.town_a, None, 1, 20, tuning(memory))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(p.counts, town_whole.counts, "{e}");
+            let town_path = &town_whole
+                .results
+                .iter()
+                .find(|r| r.org_id == t.fx.town_a)
+                .unwrap()
+                .org_path;
+            let by_child = warnings::by_child(&town_whole, town_path);
+            assert_eq!(p.children.len(), by_child.len(), "{e}");
+            for (a, b) in p.children.iter().zip(&by_child) {
+                assert_eq!(
+                    (a.org_id, &a.org_name, a.counts),
+                    (b.org_id, &b.org_name, b.counts),
+                    "{e}"
+                );
+            }
+            assert_eq!(
+                p.items.iter().map(|r| r.org_id).collect::<Vec<_>>(),
+                town_whole
+                    .results
+                    .iter()
+                    .map(|r| r.org_id)
+                    .collect::<Vec<_>>(),
+                "{e}"
+            );
+        }
+        // Without roll-ups (an organization not in the run) the page counts
+        // the brief rows: the same page.
+        sqlx::query("DELETE FROM warning_rollups")
+            .execute(&t.svc.store.pool)
+            .await
+            .unwrap();
+        let direct = warnings::page(&t.svc, &county, t.fx.root, None, 1, 20)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(direct.counts, p.counts, "{e}");
+        let direct1 = warnings::page_with(&t.svc, &county, t.fx.root, None, 1, 20, one_child)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(direct1.children_total, 2, "{e}");
+        assert_eq!(
+            direct1
+                .children
+                .iter()
+                .map(|c| (c.org_id, c.counts))
+                .collect::<Vec<_>>(),
+            p1.children
+                .iter()
+                .map(|c| (c.org_id, c.counts))
+                .collect::<Vec<_>>(),
+            "{e}"
+        );
+        assert_eq!(direct.total, p.total, "{e}");
+        assert_eq!(
+            direct
+                .children
+                .iter()
+                .map(|c| (c.org_id, c.org_name.clone(), c.counts))
+                .collect::<Vec<_>>(),
+            p.children
+                .iter()
+                .map(|c| (c.org_id, c.org_name.clone(), c.counts))
+                .collect::<Vec<_>>(),
+            "{e}"
+        );
+        assert_eq!(
+            direct.items.iter().map(|r| r.org_id).collect::<Vec<_>>(),
+            p.items.iter().map(|r| r.org_id).collect::<Vec<_>>(),
+            "{e}"
+        );
         // A township sees its own subtree only.
         let town = t.actor("unit_admin_town").await;
         let p = warnings::page(&t.svc, &town, t.fx.town_a, None, 1, 20)
@@ -607,5 +747,81 @@ async fn a_page_of_the_snapshot_reads_the_same_as_the_whole_snapshot() {
                 .all(|r| r.org_id == t.fx.town_a || r.org_id == t.fx.branch_a1)
         );
         forbidden(warnings::page(&t.svc, &town, t.fx.town_b, None, 1, 20).await);
+    }
+}
+
+type RollupTuple = (i64, i64, String, Option<i64>, i64, i64, i64, i64, i64);
+
+async fn rollups(t: &TestSvc) -> Vec<RollupTuple> {
+    sqlx::query_as(
+        "SELECT run_id, org_id, org_path, parent_id, green, yellow, orange, red, incomplete \
+         FROM warning_rollups ORDER BY run_id, org_path",
+    )
+    .fetch_all(&t.svc.store.pool)
+    .await
+    .unwrap()
+}
+
+/// Snapshots stored before migration 0009 get their roll-ups and level
+/// ranks from the migration's SQL: the same rows as a run writes.
+#[tokio::test]
+async fn the_migration_backfills_the_same_rollups_as_a_run_writes() {
+    for t in fixed().await {
+        let e = t.engine;
+        let county = t.actor("county_admin_root").await;
+        org_facts::record(
+            &t.svc,
+            &county,
+            t.fx.branch_b1,
+            &form("2026", "9", "40", "否", "否"),
+        )
+        .await
+        .unwrap();
+        warnings::evaluate_scope(&t.svc, &county, t.fx.root)
+            .await
+            .unwrap();
+        let town = t.actor("unit_admin_town").await;
+        warnings::evaluate_scope(&t.svc, &town, t.fx.town_a)
+            .await
+            .unwrap();
+        let written = rollups(&t).await;
+        assert_eq!(written.len(), 5 + 2, "{e}: five orgs, then town A and A1");
+        let root = written.iter().find(|r| r.1 == t.fx.root).unwrap();
+        assert_eq!(
+            root.4 + root.5 + root.6 + root.7,
+            5,
+            "{e}: the root counts every result"
+        );
+        assert!(written.iter().any(|r| r.5 + r.6 + r.7 > 0), "{e}");
+        let migration = if e == "sqlite" {
+            include_str!("../../store/migrations/sqlite/0009_warning_rollups.sql")
+        } else {
+            include_str!("../../store/migrations/postgres/0009_warning_rollups.sql")
+        };
+        let at = migration.find("INSERT INTO warning_rollups").unwrap();
+        let backfill = &migration[at..];
+        let ranks: Vec<(String, i64)> =
+            sqlx::query_as("SELECT level, level_rank FROM warning_results ORDER BY run_id, org_id")
+                .fetch_all(&t.svc.store.pool)
+                .await
+                .unwrap();
+        for (level, rank) in &ranks {
+            let expected = match level.as_str() {
+                "green" => 0,
+                "yellow" => 1,
+                "orange" => 2,
+                _ => 3,
+            };
+            assert_eq!(*rank, expected, "{e}: {level}");
+        }
+        sqlx::query("DELETE FROM warning_rollups")
+            .execute(&t.svc.store.pool)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(backfill.to_owned()))
+            .execute(&t.svc.store.pool)
+            .await
+            .unwrap();
+        assert_eq!(rollups(&t).await, written, "{e}");
     }
 }

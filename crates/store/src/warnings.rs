@@ -108,11 +108,26 @@ pub struct NewResult<'a> {
     pub org_id: i64,
     pub org_path: &'a str,
     pub level: &'a str,
+    /// The level as a number: green 0, yellow 1, orange 2, red 3.
+    pub level_rank: i64,
     pub score: i64,
     /// JSON array.
     pub reasons: String,
     /// JSON array.
     pub no_data: String,
+}
+
+/// One organization's subtree counts in a run, to store.
+#[derive(Debug, Clone)]
+pub struct NewRollup {
+    pub org_id: i64,
+    pub org_path: String,
+    /// The parent as at the run; `None` for the run's scope organization.
+    pub parent_id: Option<i64>,
+    /// Results per level (green, yellow, orange, red) in the subtree, the
+    /// organization included, and how many of them lacked data.
+    pub counts: [i64; 4],
+    pub incomplete: i64,
 }
 
 fn batch(engine: Engine) -> usize {
@@ -122,12 +137,13 @@ fn batch(engine: Engine) -> usize {
     }
 }
 
-/// Inserts a run and its results; returns the run's id.
+/// Inserts a run, its results and its roll-ups; returns the run's id.
 pub async fn insert_run(
     conn: &mut AnyConnection,
     engine: Engine,
     run: &NewRun<'_>,
     results: &[NewResult<'_>],
+    rollups: &[NewRollup],
 ) -> DbResult<i64> {
     let org_count = i64::try_from(results.len()).unwrap_or(i64::MAX);
     let id: i64 = sqlx::query_scalar(
@@ -151,8 +167,8 @@ pub async fn insert_run(
     .await?;
     for chunk in results.chunks(batch(engine)) {
         let sql = format!(
-            "INSERT INTO warning_results (run_id, org_id, org_path, level, score, reasons, no_data) VALUES {}",
-            values(7, chunk.len())
+            "INSERT INTO warning_results (run_id, org_id, org_path, level, level_rank, score, reasons, no_data) VALUES {}",
+            values(8, chunk.len())
         );
         let mut q = sqlx::query(dynamic(sql));
         for r in chunk {
@@ -161,9 +177,30 @@ pub async fn insert_run(
                 .bind(r.org_id)
                 .bind(r.org_path)
                 .bind(r.level)
+                .bind(r.level_rank)
                 .bind(r.score)
                 .bind(&r.reasons)
                 .bind(&r.no_data);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    for chunk in rollups.chunks(batch(engine)) {
+        let sql = format!(
+            "INSERT INTO warning_rollups (run_id, org_id, org_path, parent_id, green, yellow, orange, red, incomplete) VALUES {}",
+            values(9, chunk.len())
+        );
+        let mut q = sqlx::query(dynamic(sql));
+        for r in chunk {
+            q = q
+                .bind(id)
+                .bind(r.org_id)
+                .bind(&r.org_path)
+                .bind(r.parent_id)
+                .bind(r.counts[0])
+                .bind(r.counts[1])
+                .bind(r.counts[2])
+                .bind(r.counts[3])
+                .bind(r.incomplete);
         }
         q.execute(&mut *conn).await?;
     }
@@ -336,6 +373,121 @@ pub async fn results_of(
     let mut q = sqlx::query_as::<_, ResultRow>(dynamic(sql)).bind(run_id);
     for id in org_ids {
         q = q.bind(*id);
+    }
+    Ok(q.fetch_all(&mut *conn).await?)
+}
+
+/// An organization's subtree counts in a run, with its current name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RollupRow {
+    pub org_id: i64,
+    pub org_name: String,
+    pub org_path: String,
+    pub green: i64,
+    pub yellow: i64,
+    pub orange: i64,
+    pub red: i64,
+    pub incomplete: i64,
+}
+
+const ROLLUP_COLUMNS: &str = "r.org_id, o.name AS org_name, r.org_path, \
+     r.green, r.yellow, r.orange, r.red, r.incomplete";
+
+/// The counts of `org_id`'s subtree in `run_id` (`None` when the run has
+/// no result at or below it).
+pub async fn rollup(
+    conn: &mut AnyConnection,
+    run_id: i64,
+    org_id: i64,
+) -> DbResult<Option<RollupRow>> {
+    let sql = format!(
+        "SELECT {ROLLUP_COLUMNS} FROM warning_rollups r JOIN orgs o ON o.id = r.org_id \
+         WHERE r.run_id = $1 AND r.org_id = $2"
+    );
+    Ok(sqlx::query_as::<_, RollupRow>(dynamic(sql))
+        .bind(run_id)
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
+/// How many direct children `parent_id` (as at the run) has in `run_id`.
+pub async fn child_count(conn: &mut AnyConnection, run_id: i64, parent_id: i64) -> DbResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM warning_rollups WHERE run_id = $1 AND parent_id = $2",
+    )
+    .bind(run_id)
+    .bind(parent_id)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// The counts of the direct children of `parent_id` (as at the run) in
+/// `run_id`: all of them in tree order, or with `most_warned`, that many
+/// with the most warnings (red, then orange, then yellow, then tree order).
+pub async fn child_rollups(
+    conn: &mut AnyConnection,
+    run_id: i64,
+    parent_id: i64,
+    most_warned: Option<i64>,
+) -> DbResult<Vec<RollupRow>> {
+    let order = if most_warned.is_some() {
+        "r.red DESC, r.orange DESC, r.yellow DESC, r.org_path LIMIT $3"
+    } else {
+        "r.org_path"
+    };
+    let sql = format!(
+        "SELECT {ROLLUP_COLUMNS} FROM warning_rollups r JOIN orgs o ON o.id = r.org_id \
+         WHERE r.run_id = $1 AND r.parent_id = $2 ORDER BY {order}"
+    );
+    let mut q = sqlx::query_as::<_, RollupRow>(dynamic(sql))
+        .bind(run_id)
+        .bind(parent_id);
+    if let Some(n) = most_warned {
+        q = q.bind(n);
+    }
+    Ok(q.fetch_all(&mut *conn).await?)
+}
+
+/// One page of the ranking of `run_id` over `path..upper` — worst level,
+/// then highest score, then tree order — optionally of one level only, as
+/// a walk of the index `warning_results_rank`. Meant for large subtrees:
+/// the path bounds are written as expressions so that neither engine
+/// prefers the path index and sorts the whole subtree; a small subtree
+/// is better read by path ([`briefs`]) and sorted in memory.
+pub async fn ranked_page(
+    conn: &mut AnyConnection,
+    run_id: i64,
+    path: &str,
+    upper: &str,
+    level_rank: Option<i64>,
+    limit: i64,
+    offset: i64,
+) -> DbResult<Vec<ResultRow>> {
+    let level = if level_rank.is_some() {
+        "AND w.level_rank = $6 "
+    } else {
+        ""
+    };
+    // The page is chosen on the results alone, then joined to the names
+    // (a join first would be sorted whole when the planner does not walk
+    // the index).
+    let sql = format!(
+        "SELECT w.org_id, w.org_path, o.name AS org_name, w.level, w.score, w.reasons, w.no_data \
+         FROM (SELECT org_id, org_path, level, level_rank, score, reasons, no_data \
+               FROM warning_results w \
+               WHERE w.run_id = $1 AND w.org_path || '' >= $2 AND w.org_path || '' < $3 {level}\
+               ORDER BY w.level_rank DESC, w.score DESC, w.org_path LIMIT $4 OFFSET $5) w \
+         JOIN orgs o ON o.id = w.org_id"
+    );
+    let mut q = sqlx::query_as::<_, ResultRow>(dynamic(sql))
+        .bind(run_id)
+        .bind(path)
+        .bind(upper)
+        .bind(limit)
+        .bind(offset);
+    if let Some(r) = level_rank {
+        q = q.bind(r);
     }
     Ok(q.fetch_all(&mut *conn).await?)
 }

@@ -31,9 +31,6 @@ pub const PER_PAGE: usize = 20;
 pub const HISTORY_PER_PAGE: usize = 20;
 /// Runs drawn in the history chart (the latest ones).
 pub const CHART_POINTS: usize = 30;
-/// Rows of the per-child table: a county of a few dozen townships shows
-/// them all; a larger scope shows those with the most warnings.
-pub const CHILD_ROWS: usize = 50;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -260,16 +257,12 @@ async fn index(
     let (run, bars_, children, list, total) = match &latest {
         None => (None, Vec::new(), Vec::new(), Vec::new(), 0),
         Some(run) => {
-            let mut all = run.children.clone();
-            children_total = all.len();
-            if all.len() > CHILD_ROWS {
-                // Most warnings first (red, then orange, then yellow).
-                all.sort_by_key(|c| {
-                    std::cmp::Reverse((c.counts.red, c.counts.orange, c.counts.yellow))
-                });
-                all.truncate(CHILD_ROWS);
-            }
-            let children = all
+            // At most `warnings::CHILD_ROWS`, most warnings first when the
+            // organization has more children.
+            children_total = run.children_total;
+            let children = run
+                .children
+                .clone()
                 .into_iter()
                 .map(|c| ChildRow {
                     org_id: c.org_id,
