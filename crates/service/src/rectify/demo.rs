@@ -86,7 +86,14 @@ pub async fn seed(svc: &Services) -> ServiceResult<DemoRectify> {
             .checked_add(jiff::Span::new().days(days))
             .map_or_else(|_| today.to_string(), |d| d.to_string())
     };
-    warnings::evaluate_scope(svc, &county, county.org_id.0).await?;
+    // The screening reads the latest run: the one the 村情 seeding made, or
+    // a first one here.
+    if warnings::latest(svc, &county, county.org_id.0)
+        .await?
+        .is_none()
+    {
+        warnings::evaluate_scope(svc, &county, county.org_id.0).await?;
+    }
     let townships: Vec<odb::ChildRow> = {
         let mut conn = svc.store.read().await?;
         odb::children(&mut conn, county.org_id.0, false, 100, 0)
