@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 /// 党建工作平台 — county Party-building platform.
 #[derive(Parser, Debug)]
-#[command(name = "dangjian", version, about = "党建工作平台：组织、党员、账号与审计", long_about = None)]
+#[command(name = "dangjian", version, about = "党建工作平台：组织、党员、组织生活、预警、整改与督办、账号与审计", long_about = None)]
 pub struct Cli {
     /// Database URL: sqlite://PATH (default) or postgres://USER@HOST/DB.
     #[arg(
@@ -69,8 +69,8 @@ pub enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
-    /// Import members or organizations from an .xlsx or .csv file (UTF-8 or
-    /// GBK) as a given user, with that user's role and scope. Every row is
+    /// Import members, organizations or organizations' manual facts (村情)
+    /// from an .xlsx or .csv file (UTF-8 or GBK) as a given user, with that user's role and scope. Every row is
     /// checked first; if any row is wrong nothing is imported, the problems
     /// are listed and the file comes back annotated with a 错误说明 column.
     Import {
