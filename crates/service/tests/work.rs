@@ -779,3 +779,52 @@ async fn items_follow_a_moved_organization() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_unit_beyond_the_option_list_can_be_chosen() {
+    // A county generated at scale 100 has thousands of townships; the form
+    // lists the first MAX_UNITS, yet any active direct child may be chosen
+    // (the demo's own township among them).
+    for t in fixed().await {
+        let root = t.actor("county_admin_root").await;
+        let mut made = Vec::new();
+        for i in 0..=tasks::MAX_UNITS {
+            let form = dangjian_service::fixture::org_form(
+                &format!("中共测试{i:04}镇委员会"),
+                "committee",
+                "rural",
+            );
+            made.push(
+                dangjian_service::orgs::create(&t.svc, &root, t.fx.root, &form)
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        let opts = tasks::unit_options(&t.svc, &root).await.unwrap();
+        assert_eq!(opts.len(), tasks::MAX_UNITS);
+        let beyond = *made
+            .iter()
+            .find(|id| !opts.iter().any(|o| o.id == **id))
+            .expect("one child is not listed");
+        let before = counts(&t).await;
+        let task = tasks::dispatch(
+            &t.svc,
+            &root,
+            &DispatchForm {
+                title: "报送年度党建工作总结".into(),
+                detail: "年底前报送".into(),
+                deadline: "2026-12-20".into(),
+                units: vec![beyond],
+                all_townships: false,
+            },
+        )
+        .await
+        .unwrap();
+        let view = tasks::progress(&t.svc, &root, task).await.unwrap();
+        assert_eq!(view.rows.len(), 1);
+        assert_eq!(view.rows[0].item.assignee_org_id, beyond);
+        assert_eq!(counts(&t).await.0, before.0 + 1);
+        t.finish().await;
+    }
+}

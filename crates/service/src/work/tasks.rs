@@ -74,6 +74,31 @@ pub async fn unit_options(svc: &Services, actor: &Actor) -> ServiceResult<Vec<Un
         .collect())
 }
 
+/// Whether every id is an active direct child of the actor's organization.
+/// The option list holds at most [`MAX_UNITS`] children (a county generated
+/// at scale 100 has thousands), so ids beyond it are looked up.
+async fn direct_children(
+    svc: &Services,
+    actor: &Actor,
+    options: &[UnitOption],
+    ids: &[i64],
+) -> ServiceResult<bool> {
+    let rest: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !options.iter().any(|o| o.id == *id))
+        .collect();
+    if rest.is_empty() {
+        return Ok(true);
+    }
+    let mut conn = svc.store.read().await?;
+    let rows = odb::get_orgs(&mut conn, &rest).await?;
+    Ok(rest.iter().all(|id| {
+        rows.iter()
+            .any(|o| o.id == *id && o.parent_id == Some(actor.org_id.0) && o.status == "active")
+    }))
+}
+
 /// Dispatches a task: validates the form (标题, 具体要求, 办理期限, 承办单位),
 /// then in one transaction stores the task (audited `task.create`) and one
 /// work item per unit ([`create_in`]: each audited, each unit notified).
@@ -96,17 +121,22 @@ pub async fn dispatch(svc: &Services, actor: &Actor, form: &DispatchForm) -> Ser
         errs.push(FieldError::new("deadline", "办理期限不能早于今天"));
     }
     let mut units: Vec<i64> = Vec::new();
-    for id in &form.units {
-        if !options.iter().any(|o| o.id == *id) {
-            errs.push(FieldError::new(
-                "units",
-                "承办单位只能从本级的直属下级党组织中选择",
-            ));
-            break;
+    if form.units.len() > MAX_UNITS {
+        errs.push(FieldError::new(
+            "units",
+            format!("一次最多选择{MAX_UNITS}个承办单位"),
+        ));
+    } else if direct_children(svc, actor, &options, &form.units).await? {
+        for id in &form.units {
+            if !units.contains(id) {
+                units.push(*id);
+            }
         }
-        if !units.contains(id) {
-            units.push(*id);
-        }
+    } else {
+        errs.push(FieldError::new(
+            "units",
+            "承办单位只能从本级的直属下级党组织中选择",
+        ));
     }
     if form.all_townships {
         for o in options.iter().filter(|o| o.township) {
