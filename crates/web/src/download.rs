@@ -84,3 +84,32 @@ impl Shelf {
             .map(|x| x.file.clone())
     }
 }
+
+/// The policy an uploaded attachment (a record's or a work note's photo or
+/// PDF) is served under: nothing in it may run.
+const ATTACHMENT_CSP: &str = "default-src 'none'; img-src 'self'; style-src 'none'; sandbox";
+
+/// Serves an uploaded attachment: the type sniffed by the service, its
+/// disposition (`inline` for images), and [`ATTACHMENT_CSP`].
+pub fn attachment_response(file: dangjian_service::records::Download) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let mut r = file.bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(file.content_type),
+    );
+    if let Ok(v) = HeaderValue::from_str(&file.content_disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(ATTACHMENT_CSP),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=600"),
+    );
+    r
+}

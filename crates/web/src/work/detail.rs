@@ -10,7 +10,7 @@ use crate::orgs::parse_id;
 use crate::records::upload;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dangjian_domain::FieldError;
 use dangjian_service::ServiceError;
@@ -18,7 +18,6 @@ use dangjian_service::work::{self, WorkItemDetail};
 use serde::Deserialize;
 
 /// The policy of a served attachment (as the records' attachments).
-const ATTACHMENT_CSP: &str = "default-src 'none'; img-src 'self'; style-src 'none'; sandbox";
 
 #[derive(Template)]
 #[template(path = "work_detail.html")]
@@ -162,22 +161,5 @@ pub(super) async fn attachment(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let file = work::attachment(&st.svc, &user.actor, id).await?;
-    let mut r = file.bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(file.content_type),
-    );
-    if let Ok(v) = HeaderValue::from_str(&file.content_disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(ATTACHMENT_CSP),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=600"),
-    );
-    Ok(r)
+    Ok(crate::download::attachment_response(file))
 }
