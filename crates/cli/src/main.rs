@@ -181,7 +181,8 @@ pub struct ExportMembersArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// Full ID-card and phone numbers instead of masked ones (roles that may
-    /// reveal them only; the export is written to the audit log).
+    /// reveal them only). Every export, masked or not, is written to the
+    /// audit log.
     #[arg(long)]
     pub unmasked: bool,
 }

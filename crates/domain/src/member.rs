@@ -104,9 +104,15 @@ impl IdCardNo {
         }
     }
 
-    /// Region code and last four characters visible: `360102********1234`.
+    /// Only the region code visible: `360102************` (see [`mask_id_card`]).
     pub fn masked(&self) -> String {
         mask_id_card(&self.0)
+    }
+
+    /// The birth month, `YYYY-MM`: all of the birth date that is kept in
+    /// clear (lists, age bands, average age).
+    pub fn birth_month(&self) -> String {
+        self.0[6..10].to_owned() + "-" + &self.0[10..12]
     }
 
     /// Checks that the birth date and gender given on a form agree with the number.
@@ -141,15 +147,89 @@ fn birth_date_of(b: &[u8]) -> Option<Date> {
     Date::new(y, i8::try_from(m).ok()?, i8::try_from(d).ok()?).ok()
 }
 
-/// Masks an ID number for display: first six and last four visible.
+/// Masks an ID number for display and storage in clear: only the six-digit
+/// region code stays visible. The birth date, the sequence digits and the
+/// check digit are all hidden, so that the mask together with what else is
+/// shown or stored in clear (birth year or month, gender) leaves thousands
+/// of candidate numbers: the old mask (first six and last four) plus a birth
+/// date shown beside it was the whole number.
 pub fn mask_id_card(raw: &str) -> String {
     let chars: Vec<char> = raw.chars().collect();
     if chars.len() < 10 {
         return "*".repeat(chars.len());
     }
     let head: String = chars[..6].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
+    format!("{head}{}", "*".repeat(chars.len() - 6))
+}
+
+/// The mask written before migration 0010 (`360102********1234`: region
+/// and last four) rewritten to today's (`360102************`); `None` for
+/// any other text. Old audit rows hold the old form, which together with a
+/// birth date gave the whole number.
+pub fn redact_old_mask(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let old = b.len() == 18
+        && b[..6].iter().all(u8::is_ascii_digit)
+        && b[6..14].iter().all(|c| *c == b'*')
+        && b[14..17].iter().all(u8::is_ascii_digit)
+        && (b[17].is_ascii_digit() || b[17] == b'X');
+    old.then(|| mask_id_card(s))
+}
+
+/// Rewrites every old-style mask inside a JSON value (an audit row's
+/// summary), in place; returns whether anything changed.
+pub fn redact_old_masks(v: &mut serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::String(s) => match redact_old_mask(s) {
+            Some(new) => {
+                *s = new;
+                true
+            }
+            None => false,
+        },
+        serde_json::Value::Array(items) => {
+            let mut changed = false;
+            for x in items {
+                changed |= redact_old_masks(x);
+            }
+            changed
+        }
+        serde_json::Value::Object(map) => {
+            let mut changed = false;
+            for x in map.values_mut() {
+                changed |= redact_old_masks(x);
+            }
+            changed
+        }
+        _ => false,
+    }
+}
+
+/// How a stored birth month (`YYYY-MM`) is shown to everyone who has not
+/// revealed the number: the year alone, e.g. `1975年`.
+pub fn birth_year_label(birth_month: &str) -> String {
+    match birth_month.get(..4) {
+        Some(y) if y.bytes().all(|b| b.is_ascii_digit()) => format!("{y}年"),
+        _ => String::new(),
+    }
+}
+
+/// The inclusive range of birth months (`YYYY-MM`) of an age band `[lo, hi]`
+/// on `today`. Ages count in whole months: whoever was born in this calendar
+/// month of a year has had that birthday (the day is not kept in clear), so
+/// every member falls in exactly one band.
+pub fn age_band_months(lo: i16, hi: i16, today: Date) -> (String, String) {
+    let month = |y: i32, m: i32| format!("{y:04}-{m:02}");
+    let (y, m) = (i32::from(today.year()), i32::from(today.month()));
+    // Youngest: born this month `lo` years ago. Oldest: the month after
+    // this month `hi + 1` years ago (born in this month then, one is hi + 1).
+    let to = month(y - i32::from(lo), m);
+    let from = if m == 12 {
+        month(y - i32::from(hi), 1)
+    } else {
+        month(y - i32::from(hi) - 1, m + 1)
+    };
+    (from.max("0000-01".to_owned()), to)
 }
 
 /// A mainland mobile number: 11 digits starting with 1.
@@ -346,7 +426,8 @@ mod tests {
         let id = IdCardNo::parse("11010519491231002X").unwrap();
         assert_eq!(id.birth_date(), date(1949, 12, 31));
         assert_eq!(id.gender(), Gender::Female);
-        assert_eq!(id.masked(), "110105********002X");
+        assert_eq!(id.masked(), "110105************");
+        assert_eq!(id.birth_month(), "1949-12");
         let lower = IdCardNo::parse(" 11010519491231002x ").unwrap();
         assert_eq!(lower.as_str(), "11010519491231002X");
     }
@@ -391,8 +472,22 @@ mod tests {
     }
 
     #[test]
+    fn old_masks_in_audit_summaries_are_redacted() {
+        let mut v = serde_json::json!({"after": {"id_card": "360102********1234", "name": "张三"},
+            "list": ["11010519********002X", "360102********123X", "360102************"]});
+        assert!(redact_old_masks(&mut v));
+        assert_eq!(v["after"]["id_card"], "360102************");
+        assert_eq!(v["after"]["name"], "张三");
+        assert_eq!(v["list"][1], "360102************");
+        assert_eq!(v["list"][2], "360102************");
+        assert!(!redact_old_masks(&mut v), "nothing left to change");
+    }
+
+    #[test]
     fn masking_hides_the_middle() {
-        assert_eq!(mask_id_card("360102198003151234"), "360102********1234");
+        assert_eq!(mask_id_card("360102198003151234"), "360102************");
+        assert_eq!(birth_year_label("1980-03"), "1980年");
+        assert_eq!(birth_year_label(""), "");
         assert_eq!(mask_phone("13812345678"), "138****5678");
         assert_eq!(
             PhoneNo::parse("138-1234-5678").unwrap().masked(),
@@ -450,6 +545,19 @@ mod tests {
         assert_eq!(age_on(birth, date(2026, 5, 1)), 36);
     }
 
+    /// A valid number of `region`, born `days` after 1920-01-01, with `seq`.
+    fn generated(region: u32, days: i32, seq: u32) -> (Date, String) {
+        let birth = date(1920, 1, 1)
+            .checked_add(jiff::Span::new().days(days))
+            .unwrap();
+        let raw = make_id(
+            &format!("{region:06}"),
+            &birth.strftime("%Y%m%d").to_string(),
+            &format!("{seq:03}"),
+        );
+        (birth, raw)
+    }
+
     proptest! {
         #[test]
         fn every_generated_number_round_trips(
@@ -457,16 +565,69 @@ mod tests {
             days in 0i32..40_000,
             seq in 0u32..1000,
         ) {
-            let birth = date(1920, 1, 1).checked_add(jiff::Span::new().days(days)).unwrap();
-            let raw = make_id(&format!("{region:06}"), &birth.strftime("%Y%m%d").to_string(), &format!("{seq:03}"));
+            let (birth, raw) = generated(region, days, seq);
             let id = IdCardNo::parse(&raw).unwrap();
             prop_assert_eq!(id.birth_date(), birth);
             prop_assert_eq!(id.gender() == Gender::Male, seq % 2 == 1);
             let masked = id.masked();
             prop_assert_eq!(masked.len(), 18);
             prop_assert_eq!(&masked[..6], &raw[..6]);
-            prop_assert_eq!(&masked[14..], &raw[14..]);
-            prop_assert!(masked[6..14].chars().all(|c| c == '*'));
+            prop_assert!(masked[6..].chars().all(|c| c == '*'));
+            prop_assert_eq!(id.birth_month(), birth.strftime("%Y-%m").to_string());
+        }
+
+    }
+
+    proptest! {
+        // Each case tries 31,000 candidate numbers: a few cases suffice.
+        #![proptest_config(ProptestConfig::with_cases(16))]
+        /// What stays in clear (the mask, the birth month, the gender) is
+        /// consistent with at least a thousand valid numbers: counting every
+        /// day of the month and every sequence number of the gender's parity
+        /// whose check digit passes, the true number is one of them.
+        #[test]
+        fn what_is_in_clear_leaves_thousands_of_candidates(
+            region in 110_000u32..660_000,
+            days in 0i32..40_000,
+            seq in 0u32..1000,
+        ) {
+            let (_, raw) = generated(region, days, seq);
+            let id = IdCardNo::parse(&raw).unwrap();
+            let (masked, month, gender) = (id.masked(), id.birth_month(), id.gender());
+            let mut candidates = 0u32;
+            let mut found = false;
+            for day in 1..=31 {
+                for s in 0..1000u32 {
+                    let c = format!("{}{}{day:02}{s:03}", &masked[..6], month.replace('-', ""));
+                    let c = format!("{c}{}", id_check_char(c.as_bytes()) as char);
+                    if let Ok(p) = IdCardNo::parse(&c)
+                        && p.masked() == masked && p.birth_month() == month && p.gender() == gender
+                    {
+                        candidates += 1;
+                        found |= c == raw;
+                    }
+                }
+            }
+            prop_assert!(found);
+            prop_assert!(candidates >= 1000, "{candidates}");
+        }
+    }
+
+    proptest! {
+        /// Every age falls in exactly one band, whatever the day.
+        #[test]
+        fn age_bands_partition_birth_months(days in 0i32..30_000, age_days in 0i32..36_000) {
+            let today = date(2000, 1, 1).checked_add(jiff::Span::new().days(days)).unwrap();
+            let birth = today.checked_sub(jiff::Span::new().days(age_days)).unwrap();
+            let month = birth.strftime("%Y-%m").to_string();
+            let hits = AGE_BANDS
+                .iter()
+                .filter(|(_, _, lo, hi)| {
+                    let (from, to) = age_band_months(*lo, *hi, today);
+                    from <= month && month <= to
+                })
+                .count();
+            prop_assert_eq!(hits, 1, "born {} on {}", birth, today);
         }
 
         #[test]

@@ -131,7 +131,7 @@ pub async fn load(
             fields: MemberFields {
                 name: m.name.clone(),
                 gender: m.gender.code().to_owned(),
-                birth_date: m.birth_date.to_string(),
+                birth_month: m.birth_date.strftime("%Y-%m").to_string(),
                 ethnicity: m.ethnicity.clone(),
                 education: m.education.clone(),
                 category: m.category.code().to_owned(),

@@ -6,7 +6,8 @@
 //!
 //! Scope and permission are checked like the pages'. ID-card and phone
 //! numbers are masked unless the caller asks for them and the role may
-//! reveal them; such an export is audited. Cells starting with a character
+//! reveal them; a masked sheet shows the birth year, not the date. Every
+//! member export is audited with the ids of the members it holds. Cells starting with a character
 //! that a spreadsheet would read as the start of a formula are written with
 //! Excel's quote prefix: they keep their text and never run as formulas.
 //! Rows are read in chunks inside one read snapshot and streamed to a
@@ -18,7 +19,7 @@ use crate::audit;
 use crate::error::{ServiceError, ServiceResult};
 use crate::members::{MemberQuery, parse_query};
 use dangjian_domain::error::text_field;
-use dangjian_domain::member::{Gender, MemberCategory};
+use dangjian_domain::member::{Gender, IdCardNo, MemberCategory};
 use dangjian_domain::org::{OrgKind, Sector};
 use dangjian_domain::role::Permission;
 use dangjian_domain::sheet::columns::{Column, ColumnKey, MEMBER_COLUMNS, ORG_COLUMNS};
@@ -90,12 +91,14 @@ pub async fn members_xlsx_with_progress(
     let mut sheet = Sheet::new(MEMBER_SHEET, MEMBER_COLUMNS, member_width)?;
     let mut labels = OrgLabels::default();
     let mut after = (String::new(), 0);
+    let mut exported = Vec::with_capacity(total);
     loop {
         let chunk = db::members_after(&mut tx, &filter, (&after.0, after.1), CHUNK).await?;
         let Some(last) = chunk.last() else { break };
         after = (last.org_path.clone(), last.id);
         labels.load(&mut tx, chunk.iter().map(|m| m.org_id)).await?;
         for m in &chunk {
+            exported.push(m.id);
             let cells = MEMBER_COLUMNS
                 .iter()
                 .map(|c| member_cell(svc, c.key, m, &labels, unmasked))
@@ -108,13 +111,19 @@ pub async fn members_xlsx_with_progress(
     drop(tx);
     let rows = sheet.rows;
     let bytes = sheet.finish()?;
-    if unmasked {
+    // Every member export is audited, masked or not: who took which
+    // members' records out of the platform (the ids as ranges).
+    {
         let mut tx = svc.store.begin_write().await?;
         audit::by(
             tx.conn(),
             svc,
             actor,
-            "export.members.unmasked",
+            if unmasked {
+                "export.members.unmasked"
+            } else {
+                "export.members"
+            },
             &format!("org:{}", scope.id),
             &scope.path,
             &json!({
@@ -127,7 +136,8 @@ pub async fn members_xlsx_with_progress(
                     "q": q.q,
                 },
                 "rows": rows,
-                "fields": ["id_card", "phone"],
+                "members": id_ranges(exported),
+                "fields": if unmasked { json!(["id_card", "phone"]) } else { json!([]) },
             }),
         )
         .await?;
@@ -229,6 +239,31 @@ fn file_name(sheet: &str, org: &str, svc: &Services) -> String {
     format!("{sheet}-{org}-{}.xlsx", svc.clock.today())
 }
 
+/// Ids as sorted, comma-separated ranges (`3-7,9,12-40`): a subtree's
+/// members are mostly consecutive, so a county's export stays short.
+fn id_ranges(mut ids: Vec<i64>) -> String {
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < ids.len() {
+        let start = ids[i];
+        while i + 1 < ids.len() && ids[i + 1] == ids[i] + 1 {
+            i += 1;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(&start.to_string());
+        if ids[i] != start {
+            out.push('-');
+            out.push_str(&ids[i].to_string());
+        }
+        i += 1;
+    }
+    out
+}
+
 /// One cell's value.
 #[derive(Debug, Clone, PartialEq)]
 enum Cell {
@@ -243,6 +278,10 @@ fn text(s: &str) -> Cell {
     } else {
         Cell::Text(s.to_owned())
     }
+}
+
+fn birth_year(birth_month: &str) -> &str {
+    birth_month.get(..4).unwrap_or_default()
 }
 
 fn member_cell(
@@ -265,7 +304,19 @@ fn member_cell(
         ),
         ColumnKey::IdCard => text(&m.id_card_masked),
         ColumnKey::Ethnicity => text(&m.ethnicity),
-        ColumnKey::BirthDate => text(&m.birth_date),
+        // The full date only where the number is shown whole; a masked
+        // sheet shows the year, so that nothing in it rebuilds a number.
+        ColumnKey::BirthDate if unmasked => {
+            let raw = svc
+                .crypto
+                .decrypt(&m.id_card_enc)
+                .ok_or_else(undecryptable)?;
+            match IdCardNo::parse(&raw) {
+                Ok(id) => Cell::Text(id.birth_date().to_string()),
+                Err(_) => text(birth_year(&m.birth_month)),
+            }
+        }
+        ColumnKey::BirthDate => text(birth_year(&m.birth_month)),
         ColumnKey::Education => text(&m.education),
         ColumnKey::Category => {
             text(MemberCategory::from_code(&m.category).map_or(m.category.as_str(), |c| c.label()))
@@ -462,5 +513,17 @@ mod tests {
         for s in ["张三", "1=1", "", " =1", "２０"] {
             assert!(!looks_like_formula(s), "{s:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod id_range_tests {
+    use super::id_ranges;
+
+    #[test]
+    fn ids_are_written_as_ranges() {
+        assert_eq!(id_ranges(vec![]), "");
+        assert_eq!(id_ranges(vec![5]), "5");
+        assert_eq!(id_ranges(vec![9, 3, 4, 5, 7, 12, 13, 3]), "3-5,7,9,12-13");
     }
 }

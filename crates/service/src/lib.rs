@@ -23,6 +23,7 @@ pub mod policy;
 pub mod records;
 pub mod rectify;
 pub mod reeval;
+pub mod security;
 pub mod users;
 pub mod warnings;
 pub mod work;

@@ -6,11 +6,12 @@ use crate::Services;
 use crate::actor::Actor;
 use crate::audit;
 use crate::error::{Errors, ServiceError, ServiceResult};
+use crate::security::{self, Hits};
 use dangjian_domain::FieldError;
 use dangjian_domain::error::{date_field, optional_date_field, text_field};
 use dangjian_domain::member::{
-    AGE_BANDS, Gender, IdCardNo, MemberCategory, PhoneNo, check_full_date, check_member_dates,
-    person_name,
+    AGE_BANDS, Gender, IdCardNo, MemberCategory, PhoneNo, age_band_months, check_full_date,
+    check_member_dates, person_name,
 };
 use dangjian_domain::role::Permission;
 use dangjian_store::DbError;
@@ -62,7 +63,10 @@ impl MemberForm {
             name: m.name.clone(),
             id_card: String::new(),
             gender: m.gender.clone(),
-            birth_date: m.birth_date.clone(),
+            // Not filled in: the date follows the stored number, and a
+            // branch secretary who may not reveal the number must not read
+            // its birth date from the form either.
+            birth_date: String::new(),
             ethnicity: m.ethnicity.clone(),
             education: m.education.clone(),
             category: m.category.clone(),
@@ -142,9 +146,23 @@ pub(crate) fn parse_form(
         (None, Some(m)) => {
             // Birth date and gender follow the stored number: a change to
             // them without a new number is refused, not silently dropped.
-            let stored_birth = m.birth_date.parse().ok();
+            // Only the month is kept in clear: the date is the number's.
+            let stored = svc
+                .crypto
+                .decrypt(&m.id_card_enc)
+                .and_then(|raw| IdCardNo::parse(&raw).ok());
+            if stored.is_none() {
+                e.push(FieldError::new(
+                    "id_card",
+                    "无法解密已登记的公民身份号码：密钥与数据库不匹配",
+                ));
+            }
+            let stored_birth = stored.as_ref().map(IdCardNo::birth_date);
             let stored_gender = Gender::from_code(&m.gender);
-            if birth.is_some() && birth != stored_birth {
+            // Any date given is refused, equal or not: an answer that
+            // differed would tell an editor who may not reveal the number
+            // its birth date, one guess at a time.
+            if birth.is_some() {
                 e.push(FieldError::new(
                     "birth_date",
                     "出生日期以公民身份号码为准；如需更正，请同时重新填写公民身份号码",
@@ -212,7 +230,7 @@ pub(crate) fn parse_form(
         fields: MemberFields {
             name,
             gender: gender.code().to_owned(),
-            birth_date: birth_date.to_string(),
+            birth_month: birth_date.strftime("%Y-%m").to_string(),
             ethnicity,
             education,
             category: category.code().to_owned(),
@@ -257,25 +275,60 @@ async fn target_org(
     Ok(org)
 }
 
+/// The answer to a number that is already registered, and the hit it
+/// counts: the holder is named only inside the actor's scope; outside it the
+/// message says nothing about where (no membership oracle).
 async fn duplicate_message(
     conn: &mut dangjian_store::Conn,
     actor: &Actor,
     hmac: &str,
     own_id: Option<i64>,
-) -> ServiceResult<Option<FieldError>> {
+) -> ServiceResult<Option<(FieldError, Hits)>> {
     let Some(other) = db::find_by_id_card_hmac(conn, hmac).await? else {
         return Ok(None);
     };
     if Some(other.id) == own_id {
         return Ok(None);
     }
-    let msg = if actor.require_scope(&other.org_path).is_ok() {
+    let (msg, hits) = if actor.require_scope(&other.org_path).is_ok() {
         let org = odb::get_org(conn, other.org_id).await?;
-        format!("该公民身份号码已登记为党员{}（{}）", other.name, org.name)
+        (
+            format!("该公民身份号码已登记为党员{}（{}）", other.name, org.name),
+            Hits {
+                in_scope: 1,
+                out_of_scope: 0,
+            },
+        )
     } else {
-        "该公民身份号码已在其他党组织登记，请核实组织关系".to_owned()
+        (
+            security::HIDDEN_DUPLICATE.to_owned(),
+            Hits {
+                in_scope: 0,
+                out_of_scope: 1,
+            },
+        )
     };
-    Ok(Some(FieldError::new("id_card", msg)))
+    Ok(Some((FieldError::new("id_card", msg), hits)))
+}
+
+/// Refuses a duplicate number: the hit is audited and counted (committed
+/// although the request fails), and past the daily limit the refusal says so.
+async fn refuse_duplicate(
+    mut tx: dangjian_store::WriteTx,
+    svc: &Services,
+    actor: &Actor,
+    err: FieldError,
+    hits: Hits,
+) -> ServiceError {
+    let limited =
+        security::record_hits(tx.conn(), svc, actor, "member.form", "id_card", hits).await;
+    if let Err(e) = tx.commit().await {
+        return e.into();
+    }
+    match limited {
+        Err(e) => e,
+        Ok(()) => err.into(),
+    }
 }
 
 pub async fn create(svc: &Services, actor: &Actor, form: &MemberForm) -> ServiceResult<i64> {
@@ -288,8 +341,10 @@ pub async fn create(svc: &Services, actor: &Actor, form: &MemberForm) -> Service
     }
     let p = parse_form(svc, form, None)?;
     let org = target_org(tx.conn(), actor, p.org_id).await?;
-    if let Some(err) = duplicate_message(tx.conn(), actor, &p.fields.id_card_hmac, None).await? {
-        return Err(err.into());
+    if let Some((err, hits)) =
+        duplicate_message(tx.conn(), actor, &p.fields.id_card_hmac, None).await?
+    {
+        return Err(refuse_duplicate(tx, svc, actor, err, hits).await);
     }
     let id = db::insert_member(tx.conn(), org.id, &org.path, &p.fields, &now).await?;
     audit::by(tx.conn(), svc, actor, "member.create", &format!("member:{id}"), &org.path, &json!({"after": {"name": p.fields.name, "org": org.id, "category": p.fields.category, "id_card": p.fields.id_card_masked}})).await?;
@@ -317,9 +372,10 @@ pub async fn update(
             "变更所在党组织请使用“组织关系转接”",
         ));
     }
-    if let Some(err) = duplicate_message(tx.conn(), actor, &p.fields.id_card_hmac, Some(id)).await?
+    if let Some((err, hits)) =
+        duplicate_message(tx.conn(), actor, &p.fields.id_card_hmac, Some(id)).await?
     {
-        return Err(err.into());
+        return Err(refuse_duplicate(tx, svc, actor, err, hits).await);
     }
     p.fields.probation_extended = before.probation_extended != 0;
     db::update_member(tx.conn(), &before, &p.fields, &now).await?;
@@ -467,14 +523,9 @@ pub(crate) fn parse_query(
     if !q.age.is_empty() {
         match AGE_BANDS.iter().find(|b| b.0 == q.age) {
             Some((_, _, lo, hi)) => {
-                // Age in [lo, hi] on today ⇔ born in (today-hi-1y, today-lo].
-                let years = |n: i16| {
-                    today
-                        .checked_sub(jiff::Span::new().years(n))
-                        .unwrap_or(today)
-                };
-                f.born_to = Some(years(*lo).to_string());
-                f.born_from = Some(years(hi + 1).tomorrow().unwrap_or(today).to_string());
+                let (from, to) = age_band_months(*lo, *hi, today);
+                f.born_from = Some(from);
+                f.born_to = Some(to);
             }
             None => e.push(FieldError::new("age", "年龄段无效")),
         }
@@ -663,7 +714,7 @@ fn fields_of(m: &MemberRow) -> MemberFields {
     MemberFields {
         name: m.name.clone(),
         gender: m.gender.clone(),
-        birth_date: m.birth_date.clone(),
+        birth_month: m.birth_month.clone(),
         ethnicity: m.ethnicity.clone(),
         education: m.education.clone(),
         category: m.category.clone(),

@@ -266,3 +266,41 @@ async fn a_bad_profile_is_refused_with_line_numbers_and_the_active_one_stays() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_confirmed_record_takes_no_new_attachments() {
+    for t in fixed().await {
+        let sec = t.actor("branch_secretary_branch").await;
+        let town = t.actor("unit_admin_town").await;
+        let m = members_of(&t, t.fx.branch_a1).await;
+        let f = RecordForm {
+            attendance: sheet(&[m[0], m[1]], &[]),
+            ..form("theme_party_day", "2026-11-05")
+        };
+        let id = records::create(&t.svc, &sec, t.fx.branch_a1, &f, &[])
+            .await
+            .unwrap()
+            .id;
+        records::confirm(&t.svc, &town, id).await.unwrap();
+        let before = counts(&t).await;
+        for who in [&sec, &town] {
+            assert_eq!(
+                invalid(
+                    records::add_attachments(&t.svc, who, id, &[up("现场.jpg", jpeg(2_000))]).await
+                ),
+                fe(
+                    "attachments",
+                    "该记录已审核确认，不能再添加附件；如需补充，请先修改记录，修改后将重新提交审核"
+                )
+            );
+        }
+        assert_eq!(counts(&t).await, before, "{}: nothing written", t.engine);
+        // After an edit (back to 待审核) the evidence may be added.
+        records::update(&t.svc, &sec, id, &f).await.unwrap();
+        records::add_attachments(&t.svc, &sec, id, &[up("现场.jpg", jpeg(2_000))])
+            .await
+            .unwrap();
+        chain_ok(&t).await;
+        t.finish().await;
+    }
+}

@@ -232,8 +232,8 @@ async fn a_clean_xlsx_imports_in_one_audited_transaction_without_roll_up_drift()
             ("2011-07-01", Some("2012-07-01"))
         );
         assert_eq!(
-            (m.gender.as_str(), m.birth_date.as_str()),
-            ("female", "1990-01-01")
+            (m.gender.as_str(), m.birth_month.as_str()),
+            ("female", "1990-01")
         );
         let branch = orgs::get(&t.svc, &town, t.fx.branch_a1).await.unwrap();
         assert_eq!(
@@ -511,6 +511,7 @@ async fn every_bad_row_is_reported_with_row_column_and_message_and_nothing_is_wr
             e(19, "入党日期", "请填写入党日期"),
             e(19, "所在党组织", "请填写所在党组织"),
         ];
+        let mut hits_audited = 0;
         for (file, bytes) in [
             ("bad.csv", csv(&rows).into_bytes()),
             ("bad.xlsx", xlsx(&rows)),
@@ -530,9 +531,15 @@ async fn every_bad_row_is_reported_with_row_column_and_message_and_nothing_is_wr
                 assert_eq!(errors(&r), expected, "{} {file}", t.engine);
                 assert_eq!((r.rows, r.imported, r.bad_rows()), (18, 0, 17));
                 assert_eq!(r.unknown_columns, vec!["籍贯".to_owned()]);
+                // Nothing written but the audit row of the duplicate-number
+                // hit (finding 4: every hit is audited, dry runs included).
+                hits_audited += 1;
                 assert_eq!(
                     counts(&t).await,
-                    before,
+                    Counts {
+                        audit: before.audit + hits_audited,
+                        ..before
+                    },
                     "{} {file}: nothing written",
                     t.engine
                 );
@@ -1160,5 +1167,68 @@ async fn the_template_has_the_canonical_headers_and_a_guide_and_imports_back() {
             t.engine
         );
         t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn an_over_long_cell_is_refused_on_its_row_and_column_in_chinese() {
+    for t in TestSvc::all().await {
+        let admin = t.actor("county_admin_root").await;
+        let before = counts(&t).await;
+        let long = "长".repeat(dangjian_service::import::MAX_CELL_CHARS + 1);
+        let text = csv(&[
+            row(&[
+                "姓名",
+                "公民身份号码",
+                "人员类别",
+                "入党日期",
+                "转正日期",
+                "所在党组织",
+                "家庭住址",
+            ]),
+            row(&[
+                "王一",
+                &id("19800101", 11),
+                "正式党员",
+                "2010-07-01",
+                "2011-07-01",
+                BRANCH_A1,
+                "甲村",
+            ]),
+            row(&[
+                "王二",
+                &id("19800102", 13),
+                "正式党员",
+                "2010-07-01",
+                "2011-07-01",
+                BRANCH_A1,
+                &long,
+            ]),
+        ]);
+        for dry_run in [true, false] {
+            let msgs = file_messages(
+                run(
+                    &t,
+                    &admin,
+                    SheetKind::Members,
+                    t.fx.root,
+                    "long.csv",
+                    text.as_bytes(),
+                    dry_run,
+                )
+                .await
+                .unwrap_err(),
+            );
+            assert_eq!(
+                msgs,
+                vec![
+                    "第3行第7列（家庭住址）的内容过长：一个单元格最多32767个字符，请检查该单元格"
+                        .to_owned()
+                ],
+                "{}",
+                t.engine
+            );
+        }
+        assert_eq!(counts(&t).await, before, "{}: nothing written", t.engine);
     }
 }

@@ -93,7 +93,7 @@ pub async fn insert_members(
 ) -> DbResult<()> {
     for chunk in rows.chunks(batch(engine)) {
         let sql = format!(
-            "INSERT INTO members (org_id, org_path, name, gender, birth_date, ethnicity, education, category, joined_on, \
+            "INSERT INTO members (org_id, org_path, name, gender, birth_month, ethnicity, education, category, joined_on, \
              full_on, probation_extended, post, address, id_card_enc, id_card_hmac, id_card_masked, phone_enc, \
              phone_masked, status, created_at, updated_at) VALUES {}",
             values(21, chunk.len())

@@ -18,7 +18,7 @@ pub struct MemberExportRow {
     pub org_path: String,
     pub name: String,
     pub gender: String,
-    pub birth_date: String,
+    pub birth_month: String,
     pub ethnicity: String,
     pub education: String,
     pub category: String,
@@ -43,7 +43,7 @@ pub async fn members_after(
     let (cond, binds) = filter.where_clause();
     let n = binds.len();
     let sql = format!(
-        "SELECT m.id, m.org_id, m.org_path, m.name, m.gender, m.birth_date, m.ethnicity, m.education, \
+        "SELECT m.id, m.org_id, m.org_path, m.name, m.gender, m.birth_month, m.ethnicity, m.education, \
          m.category, m.joined_on, m.full_on, m.post, m.address, m.id_card_enc, m.id_card_masked, \
          m.phone_enc, m.phone_masked \
          FROM members m JOIN orgs o ON o.id = m.org_id WHERE {cond} \

@@ -18,6 +18,7 @@ pub mod org_facts;
 pub mod profile;
 pub mod record;
 pub mod rectify;
+pub mod security;
 pub mod testdb;
 pub mod user;
 pub mod warnings;
@@ -156,6 +157,11 @@ impl Store {
                         conn.execute("PRAGMA journal_mode=WAL").await?;
                         conn.execute("PRAGMA synchronous=FULL").await?;
                         conn.execute("PRAGMA foreign_keys=ON").await?;
+                        // Deleted and rewritten content is overwritten with
+                        // zeros, so personal data that was removed or
+                        // replaced does not linger in free pages of the
+                        // file (or of a backup taken from it).
+                        conn.execute("PRAGMA secure_delete=ON").await?;
                         conn.execute("PRAGMA busy_timeout=10000").await?;
                         // 32 MiB of page cache per connection instead of 2:
                         // index pages of a county-sized table stay in memory

@@ -13,7 +13,7 @@ pub struct MemberRow {
     pub org_path: String,
     pub name: String,
     pub gender: String,
-    pub birth_date: String,
+    pub birth_month: String,
     pub ethnicity: String,
     pub education: String,
     pub category: String,
@@ -35,7 +35,7 @@ pub struct MemberRow {
     pub updated_at: String,
 }
 
-const COLS: &str = "id, org_id, org_path, name, gender, birth_date, ethnicity, education, category, \
+const COLS: &str = "id, org_id, org_path, name, gender, birth_month, ethnicity, education, category, \
     joined_on, full_on, probation_extended, post, address, id_card_enc, id_card_hmac, id_card_masked, \
     phone_enc, phone_masked, status, created_at, updated_at";
 
@@ -44,7 +44,7 @@ const COLS: &str = "id, org_id, org_path, name, gender, birth_date, ethnicity, e
 pub struct MemberFields {
     pub name: String,
     pub gender: String,
-    pub birth_date: String,
+    pub birth_month: String,
     pub ethnicity: String,
     pub education: String,
     pub category: String,
@@ -67,7 +67,7 @@ macro_rules! bind_member_fields {
         let f: &$crate::member::MemberFields = $f;
         $q.bind(&f.name)
             .bind(&f.gender)
-            .bind(&f.birth_date)
+            .bind(&f.birth_month)
             .bind(&f.ethnicity)
             .bind(&f.education)
             .bind(&f.category)
@@ -102,7 +102,7 @@ pub async fn insert_member(
     now: &str,
 ) -> DbResult<i64> {
     let q = sqlx::query_scalar(
-        "INSERT INTO members (org_id, org_path, name, gender, birth_date, ethnicity, education, category, \
+        "INSERT INTO members (org_id, org_path, name, gender, birth_month, ethnicity, education, category, \
          joined_on, full_on, probation_extended, post, address, id_card_enc, id_card_hmac, id_card_masked, \
          phone_enc, phone_masked, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 'active', $19, $19) \
@@ -127,7 +127,7 @@ pub async fn update_member(
     now: &str,
 ) -> DbResult<()> {
     let q = sqlx::query(
-        "UPDATE members SET name = $1, gender = $2, birth_date = $3, ethnicity = $4, education = $5, \
+        "UPDATE members SET name = $1, gender = $2, birth_month = $3, ethnicity = $4, education = $5, \
          category = $6, joined_on = $7, full_on = $8, probation_extended = $9, post = $10, address = $11, \
          id_card_enc = $12, id_card_hmac = $13, id_card_masked = $14, phone_enc = $15, phone_masked = $16, \
          updated_at = $17 WHERE id = $18",
@@ -244,7 +244,7 @@ pub struct MemberFilter {
     pub scope_upper: String,
     pub category: Option<String>,
     pub sector: Option<String>,
-    /// Inclusive birth-date range (from an age band).
+    /// Inclusive birth-month range, `YYYY-MM` (from an age band).
     pub born_from: Option<String>,
     pub born_to: Option<String>,
     /// Inclusive join-date range (from a year).
@@ -283,10 +283,10 @@ impl MemberFilter {
             add(" AND o.sector = ?", v.clone());
         }
         if let Some(v) = &self.born_from {
-            add(" AND m.birth_date >= ?", v.clone());
+            add(" AND m.birth_month >= ?", v.clone());
         }
         if let Some(v) = &self.born_to {
-            add(" AND m.birth_date <= ?", v.clone());
+            add(" AND m.birth_month <= ?", v.clone());
         }
         if let Some(v) = &self.joined_from {
             add(" AND m.joined_on >= ?", v.clone());
@@ -312,7 +312,7 @@ pub struct MemberListRow {
     pub org_name: String,
     pub name: String,
     pub gender: String,
-    pub birth_date: String,
+    pub birth_month: String,
     pub category: String,
     pub joined_on: String,
     pub post: String,
@@ -329,7 +329,7 @@ pub async fn list_members(
     let (cond, binds) = filter.where_clause();
     let n = binds.len();
     let sql = format!(
-        "SELECT m.id, m.org_id, o.name AS org_name, m.name, m.gender, m.birth_date, m.category, \
+        "SELECT m.id, m.org_id, o.name AS org_name, m.name, m.gender, m.birth_month, m.category, \
          m.joined_on, m.post, m.id_card_masked, m.phone_masked \
          FROM members m JOIN orgs o ON o.id = m.org_id WHERE {cond} \
          ORDER BY m.org_path, m.id LIMIT ${} OFFSET ${}",

@@ -78,7 +78,7 @@ pub async fn member_stats(
 ) -> DbResult<Vec<MemberStatRow>> {
     Ok(sqlx::query_as::<_, MemberStatRow>(
         "SELECT org_id, COUNT(*) AS members, \
-         CAST(SUM(CAST(SUBSTR(birth_date, 1, 4) AS INTEGER) * 12 + CAST(SUBSTR(birth_date, 6, 2) AS INTEGER)) AS BIGINT) AS birth_months, \
+         CAST(SUM(CAST(SUBSTR(birth_month, 1, 4) AS INTEGER) * 12 + CAST(SUBSTR(birth_month, 6, 2) AS INTEGER)) AS BIGINT) AS birth_months, \
          MAX(joined_on) AS last_joined \
          FROM members WHERE status = 'active' AND org_path >= $1 AND org_path < $2 GROUP BY org_id",
     )

@@ -29,7 +29,7 @@ fn fields(name: &str, id_key: &str, category: &str) -> MemberFields {
     MemberFields {
         name: name.into(),
         gender: "male".into(),
-        birth_date: "1980-01-01".into(),
+        birth_month: "1980-01".into(),
         ethnicity: "汉族".into(),
         education: "高中".into(),
         category: category.into(),
@@ -40,7 +40,7 @@ fn fields(name: &str, id_key: &str, category: &str) -> MemberFields {
         address: String::new(),
         id_card_enc: format!("enc-{id_key}"),
         id_card_hmac: format!("hmac-{id_key}"),
-        id_card_masked: "360102********1234".into(),
+        id_card_masked: "360102************".into(),
         phone_enc: None,
         phone_masked: String::new(),
     }

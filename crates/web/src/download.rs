@@ -107,9 +107,6 @@ pub fn attachment_response(file: dangjian_service::records::Download) -> axum::r
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(ATTACHMENT_CSP),
     );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=600"),
-    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }

@@ -67,6 +67,9 @@ impl Layout {
         if a.role.can(Permission::ManageUsers) || a.role.can(Permission::ManageSecurity) {
             item("/users", "账号", "users", false);
         }
+        if a.role.can(Permission::ManageSecurity) {
+            item("/security/alerts", "安全告警", "security", false);
+        }
         if a.role.can(Permission::ViewAudit) {
             item("/audit", "审计日志", "audit", false);
         }

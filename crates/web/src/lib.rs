@@ -18,6 +18,7 @@ pub mod orgs;
 pub mod policy;
 pub mod records;
 pub mod rectify;
+pub mod security;
 pub mod tokens;
 pub mod users;
 pub mod warnings;
@@ -65,6 +66,7 @@ pub fn app(state: AppState) -> Router {
         .merge(export::router())
         .merge(users::router())
         .merge(tokens::router())
+        .merge(security::router())
         .merge(audit_pages::router())
         .merge(compliance::router())
         .merge(assets::router())

@@ -10,6 +10,7 @@ use super::{Context, ImportReport, RowError, push_field_errors, scan};
 use crate::audit;
 use crate::error::{ServiceError, ServiceResult};
 use crate::members::{MemberForm, parse_form};
+use crate::security::{self, Hits};
 use dangjian_domain::member::IdCardNo;
 use dangjian_domain::sheet::SheetKind;
 use dangjian_domain::sheet::row::{DuplicateFinder, RowValues, duplicate_message, member_values};
@@ -125,15 +126,20 @@ pub(crate) async fn run(ctx: &Context<'_>, sheet: &mut Sheet<'_>) -> ServiceResu
     }
     let id_column = header.written_for_field(KIND, "id_card");
     if ctx.opts.dry_run || !errors.is_empty() {
-        let mut conn = ctx.svc.store.read().await?;
-        registered(ctx, &mut conn, &hashes, &id_column, &mut errors).await?;
+        let hits = {
+            let mut conn = ctx.svc.store.read().await?;
+            registered(ctx, &mut conn, &hashes, &id_column, &mut errors).await?
+        };
+        record_hits(ctx, hits).await?;
         ctx.finished();
         return Ok(ctx.report(rows, errors, &header));
     }
     let now = svc.clock.now_text();
     let mut tx = svc.store.begin_write().await?;
-    registered(ctx, tx.conn(), &hashes, &id_column, &mut errors).await?;
+    let hits = registered(ctx, tx.conn(), &hashes, &id_column, &mut errors).await?;
     if !errors.is_empty() {
+        drop(tx);
+        record_hits(ctx, hits).await?;
         ctx.finished();
         return Ok(ctx.report(rows, errors, &header));
     }
@@ -176,28 +182,51 @@ pub(crate) async fn run(ctx: &Context<'_>, sheet: &mut Sheet<'_>) -> ServiceResu
     Ok(report)
 }
 
-/// Rows whose ID number is already registered, found in batched lookups.
+/// Audits and counts the file's duplicate hits in a write transaction of
+/// their own (the import itself writes nothing); past the daily limit the
+/// whole file is refused, without its per-row answers.
+async fn record_hits(ctx: &Context<'_>, hits: Hits) -> ServiceResult<()> {
+    if hits.total() == 0 {
+        return Ok(());
+    }
+    let mut tx = ctx.svc.store.begin_write().await?;
+    let via = if ctx.opts.dry_run {
+        "import.members.dry_run"
+    } else {
+        "import.members"
+    };
+    let limited = security::record_hits(tx.conn(), ctx.svc, ctx.actor, via, "file", hits).await;
+    tx.commit().await?;
+    limited
+}
+
+/// Rows whose ID number is already registered, found in batched lookups,
+/// and how many were found in and outside the actor's scope.
 async fn registered(
     ctx: &Context<'_>,
     conn: &mut Conn,
     hashes: &[(u32, String)],
     column: &str,
     errors: &mut Vec<RowError>,
-) -> ServiceResult<()> {
+) -> ServiceResult<Hits> {
     let keys: Vec<&str> = hashes.iter().map(|(_, h)| h.as_str()).collect();
     let found = mdb::registered_id_cards(conn, ctx.svc.store.engine, &keys).await?;
+    let mut hits = Hits::default();
     if found.is_empty() {
-        return Ok(());
+        return Ok(hits);
     }
     let by_hash: HashMap<&str, &mdb::RegisteredIdCard> =
         found.iter().map(|r| (r.id_card_hmac.as_str(), r)).collect();
     for (row, h) in hashes {
         if let Some(m) = by_hash.get(h.as_str()) {
-            // Like the member form: details only when the holder is in scope.
+            // Like the member form: details only when the holder is in
+            // scope; outside it, nothing about where.
             let message = if ctx.actor.require_scope(&m.org_path).is_ok() {
+                hits.in_scope += 1;
                 format!("该公民身份号码已登记为党员{}（{}）", m.name, m.org_name)
             } else {
-                "该公民身份号码已在其他党组织登记，请核实组织关系".to_owned()
+                hits.out_of_scope += 1;
+                security::HIDDEN_DUPLICATE.to_owned()
             };
             errors.push(RowError {
                 row: *row,
@@ -207,7 +236,7 @@ async fn registered(
         }
     }
     errors.sort_by_key(|e| e.row);
-    Ok(())
+    Ok(hits)
 }
 
 /// The organizations were resolved before the write lock was taken: make

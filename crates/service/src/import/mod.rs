@@ -191,6 +191,9 @@ impl Context<'_> {
 
 /// Reads the header row (the first non-empty row) and hands every later
 /// non-empty row to `row`. Returns the header map.
+/// Excel's limit on the characters of one cell.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
 pub(crate) fn scan(
     kind: SheetKind,
     sheet: &mut read::Sheet<'_>,
@@ -212,7 +215,27 @@ pub(crate) fn scan(
                 })?);
                 Ok(())
             }
-            Some(h) => row(h, n, cells),
+            Some(h) => {
+                // Excel holds at most 32,767 characters in a cell; a longer
+                // one (a CSV can carry it) is refused here, on its row and
+                // column, before the spreadsheet writer of the error report
+                // would fail on it with an English message.
+                if let Some((c, _)) = cells
+                    .iter()
+                    .enumerate()
+                    .find(|(_, t)| t.chars().count() > MAX_CELL_CHARS)
+                {
+                    let name = h.written.get(c).map_or("", String::as_str);
+                    return Err(ServiceError::field(
+                        "file",
+                        format!(
+                            "第{n}行第{}列（{name}）的内容过长：一个单元格最多{MAX_CELL_CHARS}个字符，请检查该单元格",
+                            c + 1
+                        ),
+                    ));
+                }
+                row(h, n, cells)
+            }
         }
     })?;
     header.ok_or_else(|| ServiceError::field("file", "文件中没有表头和数据"))

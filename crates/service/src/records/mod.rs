@@ -457,6 +457,14 @@ pub async fn add_attachments(
     let now = svc.clock.now_text();
     let mut tx = svc.store.begin_write().await?;
     let r = record_in_scope(tx.conn(), actor, record_id).await?;
+    // What the parent confirmed is what stays: a confirmed record takes no
+    // new evidence (editing the record returns it to 待审核 first).
+    if r.status == "confirmed" {
+        return Err(ServiceError::field(
+            "attachments",
+            "该记录已审核确认，不能再添加附件；如需补充，请先修改记录，修改后将重新提交审核",
+        ));
+    }
     let existing = db::attachments(tx.conn(), record_id).await?.len();
     if uploads.is_empty() {
         return Err(ServiceError::field("attachments", "请选择要上传的文件"));

@@ -299,6 +299,10 @@ pub struct OrgList {
     pub items: Vec<Org>,
 }
 
+fn birth_year(birth_month: &str) -> Option<i32> {
+    birth_month.get(..4)?.parse().ok()
+}
+
 /// A party member (党员). Identity numbers are only ever shown masked.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(description = "党员信息；公民身份号码与联系电话只以脱敏形式返回")]
@@ -309,8 +313,8 @@ pub struct Member {
     pub name: String,
     #[schema(schema_with = gender_schema)]
     pub gender: String,
-    #[schema(format = Date)]
-    pub birth_date: String,
+    /// 出生年份（出生日期只随查看完整号码给出）
+    pub birth_year: Option<i32>,
     pub ethnicity: String,
     pub education: String,
     #[schema(schema_with = category_schema)]
@@ -341,7 +345,7 @@ impl From<MemberRow> for Member {
             org_id: m.org_id,
             name: m.name,
             gender: m.gender,
-            birth_date: m.birth_date,
+            birth_year: birth_year(&m.birth_month),
             ethnicity: m.ethnicity,
             education: m.education,
             category: m.category,
@@ -370,8 +374,8 @@ pub struct MemberListItem {
     pub name: String,
     #[schema(schema_with = gender_schema)]
     pub gender: String,
-    #[schema(format = Date)]
-    pub birth_date: String,
+    /// 出生年份
+    pub birth_year: Option<i32>,
     #[schema(schema_with = category_schema)]
     pub category: String,
     #[schema(format = Date)]
@@ -389,7 +393,7 @@ impl From<MemberListRow> for MemberListItem {
             org_name: m.org_name,
             name: m.name,
             gender: m.gender,
-            birth_date: m.birth_date,
+            birth_year: birth_year(&m.birth_month),
             category: m.category,
             joined_on: m.joined_on,
             post: m.post,

@@ -56,6 +56,8 @@ pub(super) struct DetailPage {
     view: MemberView,
     errors: Vec<FieldError>,
     revealed_id_card: Option<String>,
+    /// The birth date read from the revealed number.
+    revealed_birth: Option<String>,
     revealed_phone: Option<String>,
     can_edit: bool,
     can_reveal: bool,
@@ -125,6 +127,11 @@ pub(super) async fn detail_page(
         Some((idc, phone)) => (Some(idc), phone),
         None => (None, None),
     };
+    let revealed_birth = revealed_id_card.as_deref().and_then(|n| {
+        dangjian_domain::member::IdCardNo::parse(n)
+            .ok()
+            .map(|id| id.birth_date().to_string())
+    });
     let status = status_of(&input.errors);
     let r = render(&DetailPage {
         l: Layout::new(user, "members"),
@@ -136,6 +143,7 @@ pub(super) async fn detail_page(
         view,
         errors: input.errors,
         revealed_id_card,
+        revealed_birth,
         revealed_phone,
         transfer: input.transfer,
         candidates,

@@ -69,6 +69,11 @@ trait Labels {
     fn status(&self, code: &str) -> &'static str {
         status_label(code)
     }
+    /// A stored birth month shown as its year (`1975年`): the date is shown
+    /// only with the revealed number.
+    fn birth_year(&self, birth_month: &str) -> String {
+        dangjian_domain::member::birth_year_label(birth_month)
+    }
 }
 
 /// Field errors shown next to their fields: all messages for one field.

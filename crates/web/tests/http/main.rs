@@ -6,6 +6,7 @@
 mod authz;
 mod compliance;
 mod data;
+mod identity;
 mod matrix;
 mod pages;
 mod records;

@@ -363,6 +363,8 @@ async fn create_with_photo(app: &TestApp) {
     assert_eq!(h["content-type"], "image/png");
     assert_eq!(h["content-security-policy"], ATTACHMENT_CSP);
     assert_eq!(h["x-content-type-options"], "nosniff");
+    // Photos of members are not kept by the browser or a proxy, like pages.
+    assert_eq!(h["cache-control"], "no-store");
     assert!(
         h["content-disposition"]
             .to_str()
