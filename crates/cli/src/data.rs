@@ -27,7 +27,7 @@ fn sqlite_only(cli: &Cli, what: &str) -> Result<PathBuf> {
 
 pub async fn backup(cli: &Cli, args: &BackupArgs) -> Result<ExitCode> {
     let db = sqlite_only(cli, "dangjian backup ")?;
-    let summary = backup::backup(&db, &args.file).await?;
+    let summary = backup::backup(&db, &args.file, existing_key(cli)?.as_ref()).await?;
     println!(
         "备份完成：{}（{}），已校验。",
         args.file.display(),
