@@ -73,7 +73,8 @@ async fn verify(svc: &Services) -> Result<ExitCode> {
 /// start of this version) and says so.
 pub async fn upgrade(svc: &Services) -> Result<()> {
     if let Some(done) = audit::upgrade_plain_chain(svc, None).await? {
-        println!(
+        // On stderr: commands like `policy show` print their result on stdout.
+        eprintln!(
             "审计日志已升级：{} 条旧记录经校验后以密钥重建哈希链（已记入审计日志 audit.rechain）。",
             done.rows
         );
