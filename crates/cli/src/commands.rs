@@ -1,10 +1,9 @@
 //! The commands behind the CLI: open the store and keys, then serve, load
 //! the demo county, initialize, or verify the audit log.
 
-use crate::{AuditCommand, Cli, Command, DemoArgs, InitArgs, ServeArgs, data};
+use crate::{Cli, Command, DemoArgs, InitArgs, data};
 use anyhow::{Context, Result, bail};
 use dangjian_domain::demo::{DemoOptions, generate};
-use dangjian_service::audit::Verification;
 use dangjian_service::backup::{lock_instance, sqlite_file};
 use dangjian_service::{Crypto, Services, Store};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -26,34 +25,97 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         _ => None,
     };
     let mut svc = open(&cli).await?;
+    if !matches!(cli.command, Command::Audit { .. }) {
+        // A log of an older version is verified and re-chained under the
+        // key before anything appends to it (`audit verify` only reports).
+        crate::audit::upgrade(&svc).await?;
+    }
     if matches!(cli.command, Command::Serve(_) | Command::Demo(_)) {
         let dir = search_dir(&cli);
+        dangjian_service::files::create_private_dir(&dir)
+            .and_then(|()| dangjian_service::files::restrict(&dir))
+            .with_context(|| format!("无法创建全文索引目录 {}", dir.display()))?;
         svc.search = dangjian_search::SearchIndex::open(&dir)
             .with_context(|| format!("无法打开全文索引目录 {}", dir.display()))?;
     }
-    match cli.command {
-        Command::Serve(args) => serve(svc, &args, false).await,
-        Command::Demo(args) => demo(svc, &args).await,
+    let anchors = !matches!(
+        cli.command,
+        Command::Audit { .. } | Command::Serve(_) | Command::Demo(_)
+    );
+    let code = match cli.command {
+        Command::Serve(args) => crate::serve::serve(svc.clone(), &args, false).await,
+        Command::Demo(args) => demo(svc.clone(), &args).await,
         Command::Init(args) => init(&svc, &args).await,
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => verify(&svc).await,
+        Command::Audit { command } => crate::audit::run(&svc, command).await,
         Command::Export { command } => data::export(&svc, command).await,
         Command::Import { command } => data::import(&svc, command).await,
         Command::Policy { command } => crate::policy::run(&svc, command).await,
         Command::Warn(args) => crate::warn::run(&svc, &args).await,
         Command::Backup(_) | Command::Restore(_) => unreachable!("handled above"),
+    }?;
+    // A command that appended to the audit log anchors it when due (`serve`
+    // does so itself, in the background, and `demo` before it serves).
+    if anchors && let Err(e) = dangjian_service::audit::checkpoint::write_if_due(&svc).await {
+        eprintln!("警告：{e}");
     }
+    if let Some(file) = sqlite_file(&cli.database) {
+        restrict_database(&file)?;
+    }
+    Ok(code)
 }
 
+/// Creates the SQLite database's folder (mode 0700) and the database file
+/// itself (mode 0600, before SQLite creates it, so that its write-ahead log
+/// and shared-memory files, which SQLite creates with the database file's
+/// mode, are private too).
 fn ensure_data_dir(cli: &Cli) -> Result<()> {
-    if let Some(file) = sqlite_file(&cli.database)
-        && let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("无法创建数据目录 {}", dir.display()))?;
+    if let Some(file) = sqlite_file(&cli.database) {
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            dangjian_service::files::create_private_dir(dir)
+                .with_context(|| format!("无法创建数据目录 {}", dir.display()))?;
+        }
+        if !file.exists() {
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            match opts.open(&file) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("无法创建数据库 {}", file.display()));
+                }
+            }
+        }
+        restrict_database(&file)?;
     }
     Ok(())
+}
+
+/// Mode 0600 on the SQLite database and its companions.
+fn restrict_database(file: &std::path::Path) -> Result<()> {
+    dangjian_service::files::restrict_sqlite(file)
+        .with_context(|| format!("无法设置数据库文件 {} 的权限", file.display()))
+}
+
+/// The audit checkpoint file: `--audit-checkpoints`, else
+/// `audit-checkpoints.log` beside the SQLite file, else
+/// `data/audit-checkpoints.log`.
+pub(crate) fn checkpoint_file(cli: &Cli) -> std::path::PathBuf {
+    if let Some(f) = &cli.audit_checkpoints {
+        return f.clone();
+    }
+    let name = "audit-checkpoints.log";
+    match sqlite_file(&cli.database) {
+        Some(file) => file
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map_or_else(|| name.into(), |d| d.join(name)),
+        None => std::path::PathBuf::from("data").join(name),
+    }
 }
 
 async fn open(cli: &Cli) -> Result<Services> {
@@ -66,7 +128,9 @@ async fn open(cli: &Cli) -> Result<Services> {
         }
         _ => Crypto::load_or_create(&cli.key_file).context("无法读取或创建密钥文件")?,
     };
-    Ok(Services::new(store, crypto))
+    let mut svc = Services::new(store, crypto);
+    svc.audit_checkpoints = Some(checkpoint_file(cli));
+    Ok(svc)
 }
 
 /// The full-text index's folder: `--search-dir`, else `search/` beside the
@@ -84,57 +148,6 @@ pub(crate) fn search_dir(cli: &Cli) -> std::path::PathBuf {
     }
 }
 
-/// Rebuilds the full-text index in the background when it is new or does
-/// not match the records table; pages are served meanwhile (searches see
-/// the old index until the rebuild commits).
-fn rebuild_index_if_stale(svc: &Services) {
-    let svc = svc.clone();
-    tokio::spawn(async move {
-        match dangjian_service::records::index_is_stale(&svc).await {
-            Ok(false) => {}
-            Ok(true) => {
-                let started = std::time::Instant::now();
-                match dangjian_service::records::rebuild_index(&svc).await {
-                    Ok(n) => tracing::info!(
-                        records = n,
-                        seconds = started.elapsed().as_secs_f64(),
-                        "full-text index rebuilt"
-                    ),
-                    Err(e) => tracing::error!(error = %e, "full-text index rebuild failed"),
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "cannot check the full-text index"),
-        }
-    });
-}
-
-/// How often `serve` announces newly escalated overdue work items.
-const ESCALATION_TICK: std::time::Duration = std::time::Duration::from_mins(10);
-
-/// Announces escalations of overdue work items (督办升级) at start and then
-/// every ten minutes, in the background: one notice per item and step,
-/// however often it runs.
-fn escalate_in_background(svc: &Services) {
-    let svc = svc.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(ESCALATION_TICK);
-        loop {
-            tick.tick().await;
-            match dangjian_service::work::escalate::sweep(&svc).await {
-                Ok(r) if r.escalated > 0 => {
-                    tracing::info!(
-                        escalated = r.escalated,
-                        overdue = r.overdue,
-                        "work items escalated"
-                    );
-                }
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "work item escalation failed"),
-            }
-        }
-    });
-}
-
 /// Hides a password in a database URL for messages.
 pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -147,36 +160,6 @@ pub(crate) fn redact(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
-}
-
-/// Serves the application; `index_fresh` when the full-text index was just
-/// built (else it is checked and rebuilt in the background when stale).
-async fn serve(svc: Services, args: &ServeArgs, index_fresh: bool) -> Result<ExitCode> {
-    // Install the built-in policy profile on a database that has none yet,
-    // before the first request needs it.
-    dangjian_service::policy::active(&svc)
-        .await
-        .map_err(|e| anyhow::anyhow!(service_message(&e)))?;
-    let listener = tokio::net::TcpListener::bind(&args.listen)
-        .await
-        .with_context(|| format!("无法监听 {}", args.listen))?;
-    let addr = listener.local_addr()?;
-    if !index_fresh {
-        rebuild_index_if_stale(&svc);
-    }
-    escalate_in_background(&svc);
-    // Changes to what the warnings read re-evaluate the county in the
-    // background, a few seconds after a burst of changes settles.
-    dangjian_service::reeval::start(&svc, dangjian_service::reeval::DEFAULT_DEBOUNCE);
-    println!("党建工作平台已启动：http://{addr}/");
-    let app = dangjian_web::app(dangjian_web::AppState::new(svc.clone()));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
-    svc.store.close().await;
-    Ok(ExitCode::SUCCESS)
 }
 
 async fn demo(svc: Services, args: &DemoArgs) -> Result<ExitCode> {
@@ -230,9 +213,12 @@ async fn demo(svc: Services, args: &DemoArgs) -> Result<ExitCode> {
         println!("数据库已有数据，跳过生成演示数据，直接启动。");
     }
     if args.no_serve {
+        if let Err(e) = dangjian_service::audit::checkpoint::write_if_due(&svc).await {
+            eprintln!("警告：{e}");
+        }
         return Ok(ExitCode::SUCCESS);
     }
-    serve(svc, &args.serve, loaded).await
+    crate::serve::serve(svc, &args.serve, loaded).await
 }
 
 async fn init(svc: &Services, args: &InitArgs) -> Result<ExitCode> {
@@ -257,33 +243,6 @@ async fn init(svc: &Services, args: &InitArgs) -> Result<ExitCode> {
         args.county, args.admin
     );
     Ok(ExitCode::SUCCESS)
-}
-
-async fn verify(svc: &Services) -> Result<ExitCode> {
-    match dangjian_service::audit::verify(svc)
-        .await
-        .map_err(|e| anyhow::anyhow!(service_message(&e)))?
-    {
-        Verification::Ok { rows } => {
-            println!("OK: {rows} rows, hash chain intact");
-            Ok(ExitCode::SUCCESS)
-        }
-        Verification::Broken(b) => {
-            match b {
-                dangjian_domain::audit::ChainBreak::BadLink { id } => {
-                    println!(
-                        "BROKEN at row {id}: its link does not match the previous row (a row was removed or altered)"
-                    );
-                }
-                dangjian_domain::audit::ChainBreak::BadHash { id } => {
-                    println!(
-                        "BROKEN at row {id}: its content does not match its hash (the row was altered)"
-                    );
-                }
-            }
-            Ok(ExitCode::from(2))
-        }
-    }
 }
 
 pub(crate) fn service_message(e: &dangjian_service::ServiceError) -> String {

@@ -27,7 +27,7 @@ fn sqlite_only(cli: &Cli, what: &str) -> Result<PathBuf> {
 
 pub async fn backup(cli: &Cli, args: &BackupArgs) -> Result<ExitCode> {
     let db = sqlite_only(cli, "dangjian backup ")?;
-    let summary = backup::backup(&db, &args.file).await?;
+    let summary = backup::backup(&db, &args.file, existing_key(cli)?.as_ref()).await?;
     println!(
         "备份完成：{}（{}），已校验。",
         args.file.display(),
@@ -48,6 +48,21 @@ pub async fn restore(cli: &Cli, args: &RestoreArgs) -> Result<ExitCode> {
         );
     }
     let restored = backup::restore(&db, &args.file, key.as_ref()).await?;
+    // The restored log ends where the backup did: anchor that head, so that
+    // `audit verify --checkpoint` checks against it from now on.
+    if let Some(crypto) = key {
+        let store =
+            dangjian_service::Store::connect_existing(&format!("sqlite://{}", db.display()))
+                .await
+                .context("无法打开恢复后的数据库")?;
+        let mut svc = Services::new(store, crypto);
+        svc.audit_checkpoints = Some(crate::commands::checkpoint_file(cli));
+        let written = dangjian_service::audit::checkpoint::write(&svc, "restore").await;
+        svc.store.close().await;
+        if let Some(cp) = written? {
+            println!("已写入审计检查点：第 {} 行（restore）。", cp.id);
+        }
+    }
     println!(
         "恢复完成：{} 已恢复到 {}，已校验。",
         args.file.display(),

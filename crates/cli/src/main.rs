@@ -2,9 +2,11 @@
 //! commands in `commands.rs`. Configuration is one typed struct (clap,
 //! flags and environment variables); nothing global.
 
+mod audit;
 mod commands;
 mod data;
 mod policy;
+mod serve;
 mod warn;
 
 use clap::{Parser, Subcommand};
@@ -38,6 +40,12 @@ pub struct Cli {
     /// PostgreSQL). It is rebuilt from the database when missing or stale.
     #[arg(long, global = true, env = "DANGJIAN_SEARCH_DIR")]
     pub search_dir: Option<PathBuf>,
+
+    /// Append-only file of the audit chain's keyed checkpoints, kept outside
+    /// the database (default: `audit-checkpoints.log` beside the SQLite
+    /// file, `data/audit-checkpoints.log` with PostgreSQL).
+    #[arg(long, global = true, env = "DANGJIAN_AUDIT_CHECKPOINTS")]
+    pub audit_checkpoints: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -201,6 +209,17 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "DANGJIAN_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, env = "DANGJIAN_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "DANGJIAN_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Plain HTTP behind a TLS-terminating reverse proxy on this host:
+    /// cookies get `Secure`, pages `Strict-Transport-Security`, and the
+    /// client address is taken from the proxy's X-Forwarded-For.
+    #[arg(long, env = "DANGJIAN_BEHIND_HTTPS", conflicts_with = "tls_cert")]
+    pub behind_https: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -236,8 +255,17 @@ pub struct InitArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Check the hash chain of the audit log; prints OK or the first broken row.
-    Verify,
+    /// Check the keyed hash chain of the audit log (ids without gaps, links,
+    /// keyed hashes); prints OK or the first broken row.
+    Verify {
+        /// Also check that the log still reaches the last checkpoint in this
+        /// file with the same hash (rows removed from the end).
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+    },
+    /// Verify the chain, append a keyed checkpoint of its head to the
+    /// checkpoint file and print it.
+    Checkpoint,
 }
 
 fn main() -> std::process::ExitCode {

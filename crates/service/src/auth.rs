@@ -77,7 +77,7 @@ pub async fn login(
         // Same answer as a wrong password, so usernames cannot be probed.
         audit::append(
             tx.conn(),
-            &svc.clock,
+            svc,
             username,
             "login.failure",
             "user:?",
@@ -94,7 +94,7 @@ pub async fn login(
     {
         audit::append(
             tx.conn(),
-            &svc.clock,
+            svc,
             username,
             "login.failure",
             &target,
@@ -110,7 +110,7 @@ pub async fn login(
     if user.active == 0 {
         audit::append(
             tx.conn(),
-            &svc.clock,
+            svc,
             username,
             "login.failure",
             &target,
@@ -129,7 +129,7 @@ pub async fn login(
         let locked = n >= MAX_FAILED_LOGINS;
         audit::append(
             tx.conn(),
-            &svc.clock,
+            svc,
             username,
             "login.failure",
             &target,
@@ -159,7 +159,7 @@ pub async fn login(
     .await?;
     audit::append(
         tx.conn(),
-        &svc.clock,
+        svc,
         username,
         "login.success",
         &target,
@@ -207,7 +207,7 @@ pub async fn logout(svc: &Services, token: &str) -> ServiceResult<()> {
         db::delete_session(tx.conn(), &s.token_hash).await?;
         audit::append(
             tx.conn(),
-            &svc.clock,
+            svc,
             &user.username,
             "logout",
             &format!("user:{}", user.id),

@@ -13,7 +13,6 @@
 use crate::Crypto;
 use crate::audit::{self, Verification};
 use crate::error::ServiceError;
-use dangjian_domain::audit::ChainBreak;
 use dangjian_store::backup::{self as db, SUMMARY_TABLES, SchemaState};
 use dangjian_store::{DbError, Store};
 use std::fs::{File, TryLockError};
@@ -109,8 +108,14 @@ pub struct Summary {
 
 /// Takes a consistent online backup of the SQLite database `db` into the
 /// new file `dest` (refused if it exists), verifies the copy and returns its
-/// summary. The server may keep running and writing meanwhile.
-pub async fn backup(db: &Path, dest: &Path) -> Result<Summary, BackupError> {
+/// summary (the audit chain is verified under `crypto`'s key when given,
+/// else only its links). The server may keep running and writing meanwhile.
+/// The backup file is private (mode 0600).
+pub async fn backup(
+    db: &Path,
+    dest: &Path,
+    crypto: Option<&Crypto>,
+) -> Result<Summary, BackupError> {
     if !db.is_file() {
         return Err(BackupError::NotFound(db.to_owned()));
     }
@@ -128,8 +133,10 @@ pub async fn backup(db: &Path, dest: &Path) -> Result<Summary, BackupError> {
         .await;
         store.close().await;
         snapshot?;
+        crate::files::restrict_sqlite(&partial)
+            .map_err(io(format!("无法设置 {} 的权限", partial.display())))?;
         sync_file(&partial)?;
-        let summary = verify_file(&partial, None).await?;
+        let summary = verify_file(&partial, crypto).await?;
         // A hard link refuses to replace a file that appeared meanwhile.
         std::fs::hard_link(&partial, dest).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
@@ -179,6 +186,7 @@ pub async fn restore(
             backup.display(),
             copy.display()
         )))?;
+        crate::files::restrict(&copy).map_err(io(format!("无法设置 {} 的权限", copy.display())))?;
         sync_file(&copy)?;
         verify_file(&copy, crypto).await
     }
@@ -275,18 +283,10 @@ async fn check(
             )));
         }
     };
-    let audit_rows = match audit::verify_store(store).await? {
+    let key = crypto.map(Crypto::audit_key);
+    let audit_rows = match audit::verify_store(store, key).await? {
         Verification::Ok { rows } => rows,
-        Verification::Broken(ChainBreak::BadLink { id }) => {
-            return Err(BackupError::Invalid(format!(
-                "审计日志哈希链在第 {id} 行断开（有记录被删除或篡改）"
-            )));
-        }
-        Verification::Broken(ChainBreak::BadHash { id }) => {
-            return Err(BackupError::Invalid(format!(
-                "审计日志第 {id} 行的内容与其哈希不符（记录被篡改）"
-            )));
-        }
+        Verification::Broken(b) => return Err(BackupError::Invalid(b.to_string())),
     };
     if let Some(crypto) = crypto
         && let Some(sample) = db::sample_ciphertext(&mut conn).await?

@@ -25,7 +25,13 @@ pub struct Crypto {
 struct Keys {
     cipher: Aes256Gcm,
     mac_key: [u8; 32],
+    /// Keys the audit chain and its checkpoints; derived (HKDF-SHA-256 with
+    /// its own label) so that it is neither the encryption nor the lookup key.
+    audit_key: [u8; 32],
 }
+
+/// HKDF label of the audit sub-key.
+const AUDIT_KEY_INFO: &[u8] = b"dangjian audit chain key v1";
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -43,8 +49,16 @@ impl Crypto {
         enc.copy_from_slice(&bytes[..32]);
         mac_key.copy_from_slice(&bytes[32..]);
         let cipher = Aes256Gcm::new_from_slice(&enc).expect("32-byte key");
+        let mut audit_key = [0u8; 32];
+        hkdf::Hkdf::<Sha256>::new(Some(b"dangjian"), bytes)
+            .expand(AUDIT_KEY_INFO, &mut audit_key)
+            .expect("32 bytes is a valid HKDF-SHA-256 output length");
         Self {
-            inner: Arc::new(Keys { cipher, mac_key }),
+            inner: Arc::new(Keys {
+                cipher,
+                mac_key,
+                audit_key,
+            }),
         }
     }
 
@@ -115,6 +129,13 @@ impl Crypto {
     }
 }
 
+impl Crypto {
+    /// The audit chain's key (see [`Keys::audit_key`]).
+    pub fn audit_key(&self) -> &[u8; 32] {
+        &self.inner.audit_key
+    }
+}
+
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
@@ -182,6 +203,17 @@ mod tests {
         assert_eq!(c.mac("id", "x"), c.mac("id", "x"));
         assert_ne!(c.mac("id", "x"), c.mac("phone", "x"));
         assert_ne!(c.mac("id", "x"), Crypto::random().mac("id", "x"));
+    }
+
+    #[test]
+    fn the_audit_key_is_derived_not_reused() {
+        let mut bytes = [0u8; 64];
+        bytes[0] = 1;
+        let c = Crypto::from_bytes(&bytes);
+        assert_ne!(&c.audit_key()[..], &bytes[..32]);
+        assert_ne!(&c.audit_key()[..], &bytes[32..]);
+        assert_eq!(c.audit_key(), Crypto::from_bytes(&bytes).audit_key());
+        assert_ne!(c.audit_key(), Crypto::random().audit_key());
     }
 
     #[test]

@@ -161,7 +161,7 @@ pub async fn load(
     bulk::after_load(tx.conn(), svc.store.engine).await?;
     audit::append(
         tx.conn(),
-        &svc.clock,
+        svc,
         "system",
         "demo.generate",
         "county",

@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod files;
 pub mod fixture;
 pub mod import;
 pub mod members;
@@ -48,6 +49,9 @@ pub struct Services {
     /// Wakes the background re-evaluation of the warnings after a change
     /// (inert unless `reeval::start` was called).
     pub reeval: reeval::Reevaluator,
+    /// The file of audit checkpoints (outside the database), when the
+    /// binary keeps one (`audit::checkpoint`).
+    pub audit_checkpoints: Option<std::path::PathBuf>,
 }
 
 impl Services {
@@ -60,6 +64,7 @@ impl Services {
             search: dangjian_search::SearchIndex::in_memory()
                 .expect("an in-memory index needs no I/O"),
             reeval: reeval::Reevaluator::default(),
+            audit_checkpoints: None,
         }
     }
 }

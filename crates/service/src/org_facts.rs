@@ -444,7 +444,7 @@ pub async fn seed_demo(svc: &Services) -> ServiceResult<DemoFacts> {
         }
         audit::append(
             tx.conn(),
-            &svc.clock,
+            svc,
             "system",
             "org_facts.demo",
             &format!("org:{}", root.id),

@@ -494,7 +494,7 @@ pub async fn create_root(svc: &Services, name: &str) -> ServiceResult<i64> {
     let org = db::insert_org(tx.conn(), None, &details, &now).await?;
     audit::append(
         tx.conn(),
-        &svc.clock,
+        svc,
         "system",
         "org.create",
         &format!("org:{}", org.id),

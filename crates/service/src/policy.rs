@@ -117,7 +117,7 @@ pub async fn active_in(conn: &mut Conn, svc: &Services) -> ServiceResult<ActiveP
     .await?;
     audit::append(
         conn,
-        &svc.clock,
+        svc,
         "system",
         "policy.install_default",
         &format!("policy:{version}"),

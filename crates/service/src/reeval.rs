@@ -116,24 +116,28 @@ pub fn start(svc: &Services, debounce: Duration) -> tokio::task::JoinHandle<()> 
     let inner = svc.reeval.inner.clone();
     inner.enabled.store(true, Ordering::Release);
     let svc = svc.clone();
-    tokio::spawn(async move {
-        loop {
-            inner.notify.notified().await;
-            tokio::time::sleep(debounce).await;
-            while inner.dirty.swap(false, Ordering::AcqRel) {
-                let started = std::time::Instant::now();
-                match run_all(&svc).await {
-                    Ok(runs) => tracing::info!(
-                        ?runs,
-                        seconds = started.elapsed().as_secs_f64(),
-                        "warnings re-evaluated"
-                    ),
-                    Err(e) => tracing::error!(error = %e, "warning re-evaluation failed"),
+    // Audited as the server's own job, not a request or the console.
+    tokio::spawn(crate::audit::with_source(
+        crate::audit::SYSTEM,
+        async move {
+            loop {
+                inner.notify.notified().await;
+                tokio::time::sleep(debounce).await;
+                while inner.dirty.swap(false, Ordering::AcqRel) {
+                    let started = std::time::Instant::now();
+                    match run_all(&svc).await {
+                        Ok(runs) => tracing::info!(
+                            ?runs,
+                            seconds = started.elapsed().as_secs_f64(),
+                            "warnings re-evaluated"
+                        ),
+                        Err(e) => tracing::error!(error = %e, "warning re-evaluation failed"),
+                    }
+                    inner.runs.fetch_add(1, Ordering::AcqRel);
                 }
-                inner.runs.fetch_add(1, Ordering::AcqRel);
             }
-        }
-    })
+        },
+    ))
 }
 
 #[cfg(test)]

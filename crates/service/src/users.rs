@@ -272,7 +272,7 @@ pub async fn bootstrap(
     .await?;
     audit::append(
         tx.conn(),
-        &svc.clock,
+        svc,
         "system",
         "user.create",
         &format!("user:{id}"),

@@ -14,6 +14,8 @@ pub struct AuditRow {
     pub target: String,
     pub org_path: String,
     pub summary: String,
+    /// Client IP, `console` or `system`; empty before 0012.
+    pub source_addr: String,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -29,6 +31,7 @@ impl AuditRow {
                 target: self.target,
                 org_path: self.org_path,
                 summary: self.summary,
+                source_addr: self.source_addr,
             },
             prev_hash: self.prev_hash,
             hash: self.hash,
@@ -36,7 +39,7 @@ impl AuditRow {
     }
 }
 
-const COLS: &str = "id, at, actor, action, target, org_path, summary, prev_hash, hash";
+const COLS: &str = "id, at, actor, action, target, org_path, summary, source_addr, prev_hash, hash";
 
 /// The id and hash of the last row, or (0, GENESIS) for an empty log.
 /// Call inside the write transaction that appends.
@@ -53,8 +56,9 @@ pub async fn last(conn: &mut AnyConnection) -> DbResult<(i64, String)> {
 pub async fn insert(conn: &mut AnyConnection, row: &StoredAudit) -> DbResult<()> {
     let e = &row.entry;
     sqlx::query(
-        "INSERT INTO audit_log (id, at, actor, action, target, org_path, summary, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO audit_log \
+         (id, at, actor, action, target, org_path, summary, source_addr, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(e.id)
     .bind(&e.at)
@@ -63,12 +67,46 @@ pub async fn insert(conn: &mut AnyConnection, row: &StoredAudit) -> DbResult<()>
     .bind(&e.target)
     .bind(&e.org_path)
     .bind(&e.summary)
+    .bind(&e.source_addr)
     .bind(&row.prev_hash)
     .bind(&row.hash)
     .execute(&mut *conn)
     .await
     .map_err(DbError::from_sqlx)?;
     Ok(())
+}
+
+/// Rewrites a row's summary and hashes (re-chaining under a new scheme,
+/// inside one write transaction).
+pub async fn rechain(conn: &mut AnyConnection, row: &StoredAudit) -> DbResult<()> {
+    sqlx::query("UPDATE audit_log SET summary = $1, prev_hash = $2, hash = $3 WHERE id = $4")
+        .bind(&row.entry.summary)
+        .bind(&row.prev_hash)
+        .bind(&row.hash)
+        .bind(row.entry.id)
+        .execute(&mut *conn)
+        .await
+        .map_err(DbError::from_sqlx)?;
+    Ok(())
+}
+
+/// The first row (the lowest id), if any.
+pub async fn first(conn: &mut AnyConnection) -> DbResult<Option<AuditRow>> {
+    Ok(sqlx::query_as::<_, AuditRow>(dynamic(format!(
+        "SELECT {COLS} FROM audit_log ORDER BY id LIMIT 1"
+    )))
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// The stored hash of row `id`.
+pub async fn hash_of(conn: &mut AnyConnection, id: i64) -> DbResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar::<_, String>("SELECT hash FROM audit_log WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
 }
 
 /// Rows with id greater than `after`, in id order, at most `limit`.

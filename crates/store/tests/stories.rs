@@ -299,7 +299,8 @@ async fn members_filter_page_transfer_and_stay_unique() {
 
 #[tokio::test]
 async fn audit_rows_append_and_read_in_order() {
-    use dangjian_domain::audit::{AuditEntry, GENESIS, StoredAudit, chain_hash, verify_chain};
+    use dangjian_domain::audit::{AuditEntry, GENESIS, Hashing, Head, StoredAudit, verify_chain};
+    let key = [3u8; 32];
     for db in TestDb::all().await {
         let mut tx = db.store.begin_write().await.unwrap();
         let c = tx.conn();
@@ -314,8 +315,9 @@ async fn audit_rows_append_and_read_in_order() {
                 target: "member:1".into(),
                 org_path: "/1/".into(),
                 summary: "{\"a\":\"<b>\"}".into(),
+                source_addr: "203.0.113.9".into(),
             };
-            let hash = chain_hash(&prev, &entry);
+            let hash = dangjian_domain::audit::keyed_hash(&key, &prev, &entry);
             audit::insert(
                 c,
                 &StoredAudit {
@@ -334,7 +336,8 @@ async fn audit_rows_append_and_read_in_order() {
             .map(audit::AuditRow::into_stored)
             .collect();
         assert_eq!(rows.len(), 3);
-        verify_chain(GENESIS, &rows).unwrap();
+        assert_eq!(rows[0].entry.source_addr, "203.0.113.9");
+        verify_chain(Hashing::Keyed(&key), Head::genesis(), &rows).unwrap();
         let f = audit::AuditFilter {
             action_prefix: Some("member.".into()),
             ..Default::default()

@@ -209,6 +209,20 @@ struct AuditLine {
     label: Option<&'static str>,
     target: String,
     summary: String,
+    /// Client IP, 控制台 (console) or 系统 (system); empty before the column existed.
+    source: String,
+}
+
+/// The source address as shown: the Chinese word for the command line and
+/// the server's own jobs, the address otherwise, a dash when unrecorded.
+fn source_label(s: &str) -> String {
+    match s {
+        "" => "—".to_owned(),
+        audit::CONSOLE => "控制台".to_owned(),
+        audit::SYSTEM => "系统".to_owned(),
+        "unknown" => "未知".to_owned(),
+        other => other.to_owned(),
+    }
 }
 
 /// The outcome of a verification, shown above the list.
@@ -268,6 +282,7 @@ async fn audit_page(
                     action: r.action,
                     target: r.target,
                     summary: r.summary,
+                    source: source_label(&r.source_addr),
                 })
                 .collect();
             (lines, total, Vec::new())
@@ -320,7 +335,7 @@ async fn verify_log(
     let result = match audit::verify_as(&st.svc, &user.actor).await? {
         Verification::Ok { rows } => VerifyResult {
             ok: true,
-            message: format!("审计日志完整：共 {rows} 条记录，哈希链校验通过"),
+            message: format!("审计日志完整：共 {rows} 条记录，编号连续，密钥哈希链校验通过"),
         },
         Verification::Broken(ChainBreak::BadLink { id }) => VerifyResult {
             ok: false,
@@ -331,6 +346,10 @@ async fn verify_log(
         Verification::Broken(ChainBreak::BadHash { id }) => VerifyResult {
             ok: false,
             message: format!("发现篡改：第 {id} 条记录内容被修改"),
+        },
+        Verification::Broken(b) => VerifyResult {
+            ok: false,
+            message: format!("发现问题：{b}"),
         },
     };
     audit_page(&st, &user, form, Some(result)).await

@@ -20,6 +20,7 @@ pub mod records;
 pub mod rectify;
 pub mod security;
 pub mod tokens;
+pub mod transport;
 pub mod users;
 pub mod warnings;
 pub mod work;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub svc: Services,
     /// Files made by one request and fetched by the next.
     pub downloads: download::Shelf,
+    /// TLS and proxy settings (`transport`).
+    pub transport: transport::Transport,
 }
 
 impl AppState {
@@ -45,7 +48,13 @@ impl AppState {
         Self {
             svc,
             downloads: download::Shelf::default(),
+            transport: transport::Transport::default(),
         }
+    }
+
+    /// The same state served over `transport`.
+    pub fn with_transport(self, transport: transport::Transport) -> Self {
+        Self { transport, ..self }
     }
 }
 
@@ -107,6 +116,10 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("permissions-policy"),
             HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.transport,
+            transport::layer,
         ))
         .with_state(state)
 }

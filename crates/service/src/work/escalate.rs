@@ -133,7 +133,7 @@ async fn sweep_in(svc: &Services, scope: Option<(&str, &str)>) -> ServiceResult<
         .await?;
         audit::append(
             tx.conn(),
-            &svc.clock,
+            svc,
             "system",
             "work.escalate",
             &format!("work:{}", s.item.id),

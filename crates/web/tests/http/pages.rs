@@ -240,10 +240,35 @@ async fn audit_chain(app: &TestApp) {
         "login.failure",
     ] {
         assert!(
-            rows.iter().any(|r| r.action == action),
-            "{action} is in the audit log"
+            rows.iter()
+                .any(|r| r.action == action && r.source_addr == "127.0.0.1"),
+            "{action} is in the audit log with the client's address"
         );
     }
+    // The fixture was written by the service directly: the console.
+    assert!(rows.iter().any(|r| r.source_addr == "console"));
+    // The audit administrator sees the source address; a forged
+    // X-Forwarded-For is ignored when no trusted proxy is configured.
+    let auditor = app.login("audit_admin_root").await;
+    let page = auditor
+        .c
+        .get(format!("{}/audit", app.addr))
+        .header("x-forwarded-for", "203.0.113.66")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<th>来源地址</th>"), "{page}");
+    assert!(page.contains("<td>127.0.0.1</td>"));
+    assert!(page.contains("<td>控制台</td>"));
+    drop(conn);
+    let mut conn = app.svc.store.read().await.unwrap();
+    let rows = store::audit::list(&mut conn, &AuditFilter::default(), 10_000, 0)
+        .await
+        .unwrap();
+    assert!(rows.iter().all(|r| r.source_addr != "203.0.113.66"));
 }
 
 #[tokio::test]

@@ -107,7 +107,8 @@ impl TestApp {
         let fx = fixture::build(&svc, PASSWORD).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = format!("http://{}", listener.local_addr().unwrap());
-        let app = dangjian_web::app(dangjian_web::AppState::new(svc.clone()));
+        let app = dangjian_web::app(dangjian_web::AppState::new(svc.clone()))
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         TestApp {
             addr,
