@@ -3,6 +3,7 @@
 //! organization scope, parses raw input into domain types, runs one
 //! transaction and appends to the audit log. Adapters stay thin.
 
+pub mod account;
 pub mod actor;
 pub mod audit;
 pub mod auth;
@@ -15,6 +16,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod fixture;
+pub mod grants;
 pub mod import;
 pub mod members;
 pub mod org_facts;
@@ -23,6 +25,7 @@ pub mod policy;
 pub mod records;
 pub mod rectify;
 pub mod reeval;
+pub mod tokens;
 pub mod users;
 pub mod warnings;
 pub mod work;

@@ -20,6 +20,7 @@ pub mod record;
 pub mod rectify;
 pub mod testdb;
 pub mod user;
+pub mod user_security;
 pub mod warnings;
 pub mod work;
 

@@ -364,6 +364,7 @@ async fn users_sessions_and_lockout() {
                 password_hash: "h",
                 role: "leader",
                 org_id: root.id,
+                must_change: false,
             },
             NOW,
         )
@@ -378,6 +379,7 @@ async fn users_sessions_and_lockout() {
                 password_hash: "h",
                 role: "leader",
                 org_id: root.id,
+                must_change: false,
             },
             NOW,
         )

@@ -67,6 +67,9 @@ impl Layout {
         if a.role.can(Permission::ManageUsers) || a.role.can(Permission::ManageSecurity) {
             item("/users", "账号", "users", false);
         }
+        if a.role.can(Permission::ManageSecurity) {
+            item("/security/tokens", "令牌管理", "security_tokens", false);
+        }
         if a.role.can(Permission::ViewAudit) {
             item("/audit", "审计日志", "audit", false);
         }

@@ -3,6 +3,7 @@
 //! extract, call a service use case, render. Nothing here writes SQL or
 //! decides who may see what; the service layer does.
 
+pub mod account;
 pub mod api;
 pub mod assets;
 pub mod audit_pages;
@@ -11,8 +12,10 @@ pub mod compliance;
 pub mod download;
 pub mod error;
 pub mod export;
+pub mod grants;
 pub mod import;
 pub mod layout;
+pub mod limiter;
 pub mod members;
 pub mod orgs;
 pub mod policy;
@@ -37,6 +40,8 @@ pub struct AppState {
     pub svc: Services,
     /// Files made by one request and fetched by the next.
     pub downloads: download::Shelf,
+    /// Failed logins per peer address.
+    pub login_limiter: std::sync::Arc<limiter::LoginLimiter>,
 }
 
 impl AppState {
@@ -44,6 +49,7 @@ impl AppState {
         Self {
             svc,
             downloads: download::Shelf::default(),
+            login_limiter: std::sync::Arc::default(),
         }
     }
 }
@@ -60,6 +66,8 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(home))
         .route("/healthz", get(healthz))
         .merge(auth::router())
+        .merge(account::router())
+        .merge(grants::router())
         .merge(orgs::router())
         .merge(members::router())
         .merge(export::router())

@@ -62,7 +62,9 @@ impl SecurityPolicy {
         if n < min {
             return Err(FieldError::new(
                 field,
-                format!("密码至少需要{min}个字符（也可以使用由空格分隔的{words}个以上词语组成的短语）"),
+                format!(
+                    "密码至少需要{min}个字符（也可以使用由空格分隔的{words}个以上词语组成的短语）"
+                ),
             ));
         }
         if n > 128 {
@@ -92,7 +94,9 @@ impl SecurityPolicy {
         if !passphrase && classes(password) < 2 {
             return Err(FieldError::new(
                 field,
-                format!("密码应至少包含字母、数字、符号中的两类，或使用由空格分隔的{words}个以上词语组成的短语"),
+                format!(
+                    "密码应至少包含字母、数字、符号中的两类，或使用由空格分隔的{words}个以上词语组成的短语"
+                ),
             ));
         }
         Ok(())
@@ -161,7 +165,11 @@ mod tests {
         assert!(check("Password 1234").unwrap_err().contains("常见密码"));
         assert!(check("1qaz2wsx3edc").unwrap_err().contains("常见密码"));
         assert!(check("zhangsan2026!!").unwrap_err().contains("用户名"));
-        assert!(check("abababababab1").unwrap_err().contains("不同的字符太少"));
+        assert!(
+            check("abababababab1")
+                .unwrap_err()
+                .contains("不同的字符太少")
+        );
         assert!(check("hongqipiaopiao").unwrap_err().contains("两类"));
     }
 
