@@ -3,9 +3,11 @@
 //! PostgreSQL database when `DANGJIAN_TEST_PG` is set: one binary, modules
 //! by capability.
 
+mod accounts;
 mod authz;
 mod compliance;
 mod data;
+mod login_security;
 mod matrix;
 mod pages;
 mod records;
