@@ -428,3 +428,55 @@ async fn a_new_account_reaches_nothing_until_its_password_is_its_own_and_a_role_
         assert!(acts.iter().any(|x| x == a), "{a} is audited");
     }
 }
+
+#[tokio::test]
+async fn only_the_security_administrator_changes_the_security_table_and_nothing_else() {
+    use dangjian_domain::policy::DEFAULT_PROFILE_TOML;
+    use dangjian_service::policy;
+    let app = TestApp::spawn().await;
+    let county = TestApp::actor(&app.svc, "county_admin_root").await;
+    let sec = TestApp::actor(&app.svc, "security_admin_root").await;
+    let sys = TestApp::actor(&app.svc, "system_admin_root").await;
+    let tighter =
+        DEFAULT_PROFILE_TOML.replace("token_lifetime_days = 90", "token_lifetime_days = 30");
+    let other_rules =
+        DEFAULT_PROFILE_TOML.replace("escalate_after_days = 3", "escalate_after_days = 4");
+    let refused = |r: Result<_, dangjian_service::ServiceError>, what: &str| match r {
+        Err(dangjian_service::ServiceError::Invalid(f)) => f[0].message.clone(),
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("{what} must be refused"),
+    };
+    let m = refused(
+        policy::upload(&app.svc, &county, tighter.as_bytes()).await,
+        "county [security]",
+    );
+    assert!(m.contains("由安全管理员设置"), "{m}");
+    let m = refused(
+        policy::upload(&app.svc, &sec, other_rules.as_bytes()).await,
+        "security other rules",
+    );
+    assert!(m.contains("安全管理员只能修改"), "{m}");
+    refused(
+        policy::upload(&app.svc, &sys, tighter.as_bytes()).await,
+        "system administrator",
+    );
+    assert_eq!(
+        policy::active(&app.svc).await.unwrap().version,
+        1,
+        "nothing changed"
+    );
+    policy::upload(&app.svc, &sec, tighter.as_bytes())
+        .await
+        .unwrap();
+    let active = policy::active(&app.svc).await.unwrap();
+    assert_eq!(active.profile.security().token_lifetime_days, 30);
+    policy::upload(
+        &app.svc,
+        &county,
+        tighter
+            .replace("escalate_after_days = 3", "escalate_after_days = 4")
+            .as_bytes(),
+    )
+    .await
+    .unwrap();
+}
