@@ -24,6 +24,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         _ => None,
     };
+    if matches!(cli.command, Command::User { .. }) {
+        require_key_file(&cli)?;
+    }
     let mut svc = open(&cli).await?;
     if !matches!(cli.command, Command::Audit { .. }) {
         // A log of an older version is verified and re-chained under the
@@ -51,6 +54,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import { command } => data::import(&svc, command).await,
         Command::Policy { command } => crate::policy::run(&svc, command).await,
         Command::Warn(args) => crate::warn::run(&svc, &args).await,
+        Command::User {
+            command: crate::UserCommand::ResetPassword { user },
+        } => reset_password(&svc, &user).await,
         Command::Backup(_) | Command::Restore(_) => unreachable!("handled above"),
     }?;
     // A command that appended to the audit log anchors it when due (`serve`
@@ -242,6 +248,31 @@ async fn init(svc: &Services, args: &InitArgs) -> Result<ExitCode> {
         "已创建 {}（编号 {id}）和县级管理员账号 {}",
         args.county, args.admin
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Console recovery proves access to the server by the key: the key file
+/// must already exist and be readable (it is never created here), unless
+/// the key is given in DANGJIAN_KEY.
+fn require_key_file(cli: &Cli) -> Result<()> {
+    if std::env::var("DANGJIAN_KEY").is_ok_and(|k| !k.trim().is_empty()) {
+        return Ok(());
+    }
+    std::fs::read(&cli.key_file).with_context(|| {
+        format!(
+            "无法读取密钥文件 {}：账号恢复须在服务器上以能读取密钥文件的身份执行",
+            cli.key_file.display()
+        )
+    })?;
+    Ok(())
+}
+
+async fn reset_password(svc: &Services, user: &str) -> Result<ExitCode> {
+    let password = dangjian_service::account::console_reset(svc, user)
+        .await
+        .map_err(|e| anyhow::anyhow!(service_message(&e)))?;
+    println!("已为账号 {} 设置一次性密码：{password}", user.trim());
+    println!("该密码只显示这一次；账号登录后须立即修改密码。原有登录会话已退出，接口令牌已撤销。");
     Ok(ExitCode::SUCCESS)
 }
 

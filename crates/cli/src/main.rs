@@ -96,6 +96,26 @@ pub enum Command {
     /// organization's subtree as a given user, store the snapshot, and print
     /// the counts per level and the 20 worst organizations with their reasons.
     Warn(warn::WarnArgs),
+    /// Console recovery of accounts (needs the key file, proving access to
+    /// the server).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Give USER a new one-time password (printed once; it must be changed at
+    /// the next login), lift its lockout, end its sessions and revoke its API
+    /// tokens. The only way to reset the password of a system administrator,
+    /// security administrator, audit administrator or county administrator.
+    /// Refused unless the key file exists and is readable (or DANGJIAN_KEY is
+    /// set). Audited as `console`.
+    ResetPassword {
+        /// The account's username.
+        user: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -86,9 +86,25 @@ async fn start(dir: &Path) -> (Server, String) {
 /// Logs the administrator in; returns the client and the CSRF token.
 async fn login(base: &str) -> (reqwest::Client, String) {
     let c = client();
+    // The login form carries its own CSRF token (cookie and hidden field).
+    let form = c
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let marker = "name=\"csrf_token\" value=\"";
+    let i = form.find(marker).expect("a CSRF token on /login") + marker.len();
+    let login_csrf = form[i..i + form[i..].find('"').unwrap()].to_owned();
     let r = c
         .post(format!("{base}/login"))
-        .form(&[("username", "admin"), ("password", PASSWORD)])
+        .form(&[
+            ("username", "admin"),
+            ("password", PASSWORD),
+            ("csrf_token", login_csrf.as_str()),
+        ])
         .send()
         .await
         .unwrap();

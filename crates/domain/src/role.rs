@@ -43,7 +43,8 @@ pub enum Permission {
     RevealSensitive,
     /// Create and disable accounts inside one's scope.
     ManageUsers,
-    /// Unlock accounts and view security events.
+    /// Grant and withdraw roles and organization bindings, lock and unlock
+    /// accounts, list and revoke anyone's API tokens.
     ManageSecurity,
     /// Browse and verify the audit log.
     ViewAudit,
@@ -121,9 +122,11 @@ impl Role {
         }
     }
 
-    /// Roles an account manager with role `self` may hand out. Business
-    /// administrators never create system roles; the system administrator
-    /// creates accounts of every role but cannot read what they see.
+    /// Roles an account manager with role `self` may hand out when it
+    /// creates an account. Business administrators hand out business roles
+    /// below their own; the system administrator creates accounts but grants
+    /// no role at all (三员分立: only the security administrator grants, see
+    /// [`Role::grantable`]).
     pub fn assignable(self) -> Vec<Role> {
         match self {
             Role::CountyAdmin => vec![
@@ -134,8 +137,40 @@ impl Role {
                 Role::Leader,
             ],
             Role::UnitAdmin => vec![Role::UnitAdmin, Role::BranchSecretary, Role::Leader],
-            Role::SystemAdmin => Role::ALL.to_vec(),
             _ => Vec::new(),
+        }
+    }
+
+    /// Roles the security administrator may grant to (or withdraw from) an
+    /// account other than its own: every role. An account holds one role,
+    /// so nobody holds two of the three system roles.
+    pub fn grantable(self) -> Vec<Role> {
+        if self == Role::SecurityAdmin {
+            Role::ALL.to_vec()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Accounts whose password nobody resets on the pages: the three system
+    /// roles and the county administrator. Only `dangjian init` creates the
+    /// first one and `dangjian user reset-password` at the console (with
+    /// the key file) recovers one.
+    pub fn is_protected_admin(self) -> bool {
+        self.is_system() || self == Role::CountyAdmin
+    }
+
+    /// May an account manager with role `self` enable, disable or reset the
+    /// password of an account holding `target` (`None`: no role granted
+    /// yet)? Business administrators manage the business roles they may
+    /// hand out; the system administrator manages every account's life
+    /// cycle. Password resets are further limited by
+    /// [`Role::is_protected_admin`].
+    pub fn may_manage_account(self, target: Option<Role>) -> bool {
+        match (self, target) {
+            (Role::SystemAdmin, _) => true,
+            (_, Some(t)) => self.assignable().contains(&t),
+            (_, None) => false,
         }
     }
 }
@@ -177,6 +212,34 @@ mod tests {
                 r == Role::CountyAdmin,
                 "{r:?}"
             );
+        }
+    }
+
+    #[test]
+    fn the_system_administrator_grants_no_role_and_only_the_security_administrator_does() {
+        assert!(Role::SystemAdmin.assignable().is_empty());
+        for r in Role::ALL {
+            assert_eq!(!r.grantable().is_empty(), r == Role::SecurityAdmin, "{r:?}");
+            for a in r.assignable() {
+                assert!(!a.is_system(), "{r:?} hands out {a:?}");
+            }
+        }
+        assert!(!Role::SecurityAdmin.can(Permission::ManageUsers));
+        assert!(!Role::AuditAdmin.can(Permission::ManageUsers));
+        assert!(!Role::AuditAdmin.can(Permission::ManageSecurity));
+    }
+
+    #[test]
+    fn business_administrators_never_manage_system_or_roleless_accounts() {
+        for manager in [Role::CountyAdmin, Role::UnitAdmin] {
+            assert!(!manager.may_manage_account(None));
+            for t in Role::ALL.into_iter().filter(|t| t.is_system()) {
+                assert!(!manager.may_manage_account(Some(t)), "{manager:?} {t:?}");
+            }
+        }
+        assert!(Role::SystemAdmin.may_manage_account(None));
+        for r in [Role::SecurityAdmin, Role::AuditAdmin, Role::Leader] {
+            assert!(!r.may_manage_account(Some(Role::Leader)));
         }
     }
 

@@ -96,7 +96,7 @@ fn bench_engine(c: &mut Criterion) {
 
 async fn login(svc: &Services, username: &str, pw: &str) -> Actor {
     match auth::login(svc, username, pw).await {
-        Ok(Ok((actor, _session))) => actor,
+        Ok(Ok((account, _session))) => account.actor().unwrap(),
         Ok(Err(e)) => panic!("login {username}: {}", e.message()),
         Err(e) => panic!("login {username}: {e}"),
     }

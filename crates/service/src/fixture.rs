@@ -118,7 +118,7 @@ pub async fn build(svc: &Services, password: &str) -> ServiceResult<Fixture> {
 /// Logs `username` in through the ordinary login and returns the actor.
 pub async fn actor(svc: &Services, username: &str, password: &str) -> ServiceResult<Actor> {
     match auth::login(svc, username, password).await? {
-        Ok((actor, _)) => Ok(actor),
+        Ok((account, _)) => account.actor(),
         Err(refusal) => Err(crate::ServiceError::forbidden(refusal.message())),
     }
 }

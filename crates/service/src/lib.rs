@@ -3,6 +3,7 @@
 //! organization scope, parses raw input into domain types, runs one
 //! transaction and appends to the audit log. Adapters stay thin.
 
+pub mod account;
 pub mod actor;
 pub mod audit;
 pub mod auth;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod export;
 pub mod files;
 pub mod fixture;
+pub mod grants;
 pub mod import;
 pub mod members;
 pub mod org_facts;
@@ -25,6 +27,7 @@ pub mod records;
 pub mod rectify;
 pub mod reeval;
 pub mod security;
+pub mod tokens;
 pub mod users;
 pub mod warnings;
 pub mod work;

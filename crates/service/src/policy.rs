@@ -186,9 +186,14 @@ pub async fn download(
 
 /// Loads a new profile version and makes it active. A profile that does not
 /// parse is refused with one `profile` field error per problem
-/// (第N行第M列：…), and nothing changes.
+/// (第N行第M列：…), and nothing changes. Duties are divided (三员分立): the
+/// `[security]` table is the security administrator's and may change only
+/// in a profile it loads, which may change nothing else; everything else is
+/// the county administrator's.
 pub async fn upload(svc: &Services, actor: &Actor, bytes: &[u8]) -> ServiceResult<ActiveProfile> {
-    actor.require(Permission::ManagePolicy)?;
+    actor
+        .require(Permission::ManagePolicy)
+        .or_else(|_| actor.require(Permission::ManageSecurity))?;
     if bytes.len() > MAX_PROFILE_BYTES {
         return Err(ServiceError::field(
             "profile",
@@ -219,6 +224,20 @@ pub async fn upload(svc: &Services, actor: &Actor, bytes: &[u8]) -> ServiceResul
             ),
         ));
     }
+    let security_changed = profile.security() != before.profile.security();
+    if actor.role.can(Permission::ManageSecurity) {
+        if !profile.same_rules_except_security(&before.profile) {
+            return Err(ServiceError::field(
+                "profile",
+                "安全管理员只能修改 [security]（账号安全）部分，其余内容须与当前生效的配置相同",
+            ));
+        }
+    } else if security_changed {
+        return Err(ServiceError::field(
+            "profile",
+            "[security]（账号安全）部分由安全管理员设置，请保持与当前生效的配置相同",
+        ));
+    }
     let version = db::insert_active(
         tx.conn(),
         &NewProfile {
@@ -241,6 +260,7 @@ pub async fn upload(svc: &Services, actor: &Actor, bytes: &[u8]) -> ServiceResul
         &json!({
             "before": {"version": before.version, "label": before.profile.version(), "hash": before.profile.content_hash()},
             "after": {"version": version, "label": profile.version(), "hash": profile.content_hash()},
+            "security_changed": security_changed,
         }),
     )
     .await?;

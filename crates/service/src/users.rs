@@ -1,6 +1,13 @@
-//! Account use cases: administrators manage accounts inside their scope,
-//! handing out only the roles their own role may assign; the security
-//! administrator unlocks accounts. Every change is audited.
+//! Account use cases: administrators manage accounts inside their scope.
+//! Business administrators create accounts with the business roles their
+//! own role may hand out; the system administrator creates accounts with no
+//! role (三员分立: the security administrator grants one, see
+//! [`crate::grants`]) and enables and disables accounts. Every password set
+//! here is one-time: the holder must change it at the next login
+//! ([`crate::account`]), so no administrator can silently use an account it
+//! set up. Nobody resets the password of a system-role account or of the
+//! county administrator on the pages (`dangjian user reset-password` at the
+//! console does, with the key file). Every change is audited.
 
 use crate::Services;
 use crate::actor::Actor;
@@ -28,7 +35,9 @@ pub struct UserForm {
     pub password: String,
 }
 
-/// Passwords: at least 8 characters with letters and digits.
+/// The seeding rule for the passwords given on the command line
+/// (`dangjian init`, `dangjian demo`): at least 8 characters with letters
+/// and digits. Passwords chosen on the pages follow the policy profile.
 pub fn check_password(field: &'static str, pw: &str) -> Result<(), FieldError> {
     if pw.chars().count() < 8 || pw.chars().count() > 128 {
         return Err(FieldError::new(field, "密码长度应为8到128个字符"));
@@ -68,6 +77,10 @@ pub async fn list(svc: &Services, actor: &Actor, page: i64) -> ServiceResult<(Ve
 
 pub async fn create(svc: &Services, actor: &Actor, form: &UserForm) -> ServiceResult<i64> {
     actor.require(Permission::ManageUsers)?;
+    if actor.role == Role::SystemAdmin {
+        return create_without_role(svc, actor, form).await;
+    }
+    let policy = crate::auth::security_policy(svc).await?;
     let mut e = Errors::default();
     let username = e.take(check_username(&form.username));
     let display = e.take(text_field(
@@ -94,7 +107,9 @@ pub async fn create(svc: &Services, actor: &Actor, form: &UserForm) -> ServiceRe
             .parse::<i64>()
             .map_err(|_| FieldError::new("org_id", "请选择所属党组织")),
     );
-    e.take(check_password("password", &form.password));
+    if let Some(u) = &username {
+        e.take(policy.check_password("password", u, &form.password));
+    }
     e.finish()?;
     let (Some(username), Some(display), Some(role), Some(org_id)) =
         (username, display, role, org_id)
@@ -118,6 +133,7 @@ pub async fn create(svc: &Services, actor: &Actor, form: &UserForm) -> ServiceRe
             password_hash: &hash,
             role: role.code(),
             org_id,
+            must_change: true,
         },
         &now,
     )
@@ -136,14 +152,86 @@ pub async fn create(svc: &Services, actor: &Actor, form: &UserForm) -> ServiceRe
         "user.create",
         &format!("user:{id}"),
         &org.path,
-        &json!({"after": {"username": username, "role": role.code(), "org": org_id}}),
+        &json!({"after": {"username": username, "role": role.code(), "org": org_id, "one_time_password": true}}),
     )
     .await?;
     tx.commit().await?;
     Ok(id)
 }
 
-async fn user_in_scope(
+/// The system administrator's account: no role, bound to its own
+/// organization until the security administrator grants a role and scope.
+async fn create_without_role(svc: &Services, actor: &Actor, form: &UserForm) -> ServiceResult<i64> {
+    let policy = crate::auth::security_policy(svc).await?;
+    let mut e = Errors::default();
+    let username = e.take(check_username(&form.username));
+    let display = e.take(text_field(
+        "display_name",
+        "姓名",
+        &form.display_name,
+        true,
+        30,
+    ));
+    if !form.role.trim().is_empty() {
+        e.push(FieldError::new(
+            "role",
+            "系统管理员不能授予角色：账号创建后由安全管理员授予角色和所属党组织",
+        ));
+    }
+    if let Some(u) = &username {
+        e.take(policy.check_password("password", u, &form.password));
+    }
+    e.finish()?;
+    let (Some(username), Some(display)) = (username, display) else {
+        unreachable!("checked by finish()")
+    };
+    let hash = hash_password(&form.password);
+    let now = svc.clock.now_text();
+    let mut tx = svc.store.begin_write().await?;
+    let id = match db::insert_user(
+        tx.conn(),
+        &NewUser {
+            username: &username,
+            display_name: &display,
+            password_hash: &hash,
+            role: "",
+            org_id: actor.org_id.0,
+            must_change: true,
+        },
+        &now,
+    )
+    .await
+    {
+        Ok(id) => id,
+        Err(DbError::Conflict(_)) => {
+            return Err(ServiceError::field("username", "该用户名已被使用"));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    audit::by(
+        tx.conn(),
+        svc,
+        actor,
+        "user.create",
+        &format!("user:{id}"),
+        actor.org_path.as_str(),
+        &json!({"after": {"username": username, "role": "", "org": actor.org_id.0, "one_time_password": true}}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// May `actor` manage (enable, disable, reset) this account at all?
+fn require_manageable(actor: &Actor, u: &UserRow) -> ServiceResult<()> {
+    if actor.role.may_manage_account(Role::from_code(&u.role)) {
+        Ok(())
+    } else {
+        Err(ServiceError::forbidden("无权管理该角色的账号"))
+    }
+}
+
+pub(crate) async fn user_in_scope(
     conn: &mut dangjian_store::Conn,
     actor: &Actor,
     id: i64,
@@ -169,11 +257,8 @@ pub async fn set_active(svc: &Services, actor: &Actor, id: i64, active: bool) ->
     if u.id == actor.user_id.0 {
         return Err(ServiceError::forbidden("不能停用自己的账号"));
     }
-    let role = Role::from_code(&u.role);
-    if role.is_some_and(|r| !actor.role.assignable().contains(&r)) {
-        return Err(ServiceError::forbidden("无权管理该角色的账号"));
-    }
-    db::set_active(tx.conn(), id, active).await?;
+    require_manageable(actor, &u)?;
+    db::set_active(tx.conn(), id, active, &svc.clock.now_text()).await?;
     audit::by(
         tx.conn(),
         svc,
@@ -185,13 +270,33 @@ pub async fn set_active(svc: &Services, actor: &Actor, id: i64, active: bool) ->
         },
         &format!("user:{id}"),
         &u.org_path,
-        &json!({"after": {"active": active}}),
+        &json!({"before": {"active": u.active != 0}, "after": {"active": active}, "tokens_revoked": !active}),
     )
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
+/// Refuses resets nobody may do on the pages: one's own password (the
+/// password change page asks for the current one) and the password of a
+/// system-role account or a county administrator.
+fn require_resettable(actor: &Actor, u: &UserRow) -> ServiceResult<()> {
+    if u.id == actor.user_id.0 {
+        return Err(ServiceError::forbidden(
+            "不能重置自己的密码，请在“修改密码”页面修改",
+        ));
+    }
+    require_manageable(actor, u)?;
+    if Role::from_code(&u.role).is_some_and(Role::is_protected_admin) {
+        return Err(ServiceError::forbidden(
+            "不能重置管理员账号的密码，请在服务器控制台使用 dangjian user reset-password 恢复",
+        ));
+    }
+    Ok(())
+}
+
+/// Sets a one-time password: the holder must change it at the next login;
+/// the account's sessions end and its API tokens are revoked for good.
 pub async fn reset_password(
     svc: &Services,
     actor: &Actor,
@@ -199,23 +304,25 @@ pub async fn reset_password(
     password: &str,
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageUsers)?;
-    check_password("password", password)?;
-    let hash = hash_password(password);
+    let policy = crate::auth::security_policy(svc).await?;
     let mut tx = svc.store.begin_write().await?;
     let u = user_in_scope(tx.conn(), actor, id).await?;
-    let role = Role::from_code(&u.role);
-    if u.id != actor.user_id.0 && role.is_some_and(|r| !actor.role.assignable().contains(&r)) {
-        return Err(ServiceError::forbidden("无权管理该角色的账号"));
-    }
-    db::set_password(tx.conn(), id, &hash).await?;
+    require_resettable(actor, &u)?;
+    policy.check_password("password", &u.username, password)?;
+    let hash = hash_password(password);
+    let now = svc.clock.now_text();
+    db::set_password(tx.conn(), id, &hash, true, &now).await?;
+    let revoked =
+        dangjian_store::user_security::revoke_tokens_of(tx.conn(), id, "password_reset", &now)
+            .await?;
     audit::by(
         tx.conn(),
         svc,
         actor,
-        "user.password",
+        "user.password_reset",
         &format!("user:{id}"),
         &u.org_path,
-        &json!({}),
+        &json!({"one_time_password": true, "tokens_revoked": revoked}),
     )
     .await?;
     tx.commit().await?;
@@ -243,7 +350,8 @@ pub async fn unlock(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<()>
 }
 
 /// Creates an account without an acting user: the first administrator of
-/// a new installation and the demo accounts.
+/// a new installation and the demo accounts. The password was given on the
+/// command line by whoever runs the instance, so it is not one-time.
 pub async fn bootstrap(
     svc: &Services,
     username: &str,
@@ -266,6 +374,7 @@ pub async fn bootstrap(
             password_hash: &hash,
             role: role.code(),
             org_id,
+            must_change: false,
         },
         &now,
     )

@@ -21,6 +21,7 @@ pub mod rectify;
 pub mod security;
 pub mod testdb;
 pub mod user;
+pub mod user_security;
 pub mod warnings;
 pub mod work;
 

@@ -19,24 +19,36 @@ pub struct UserRow {
     pub failed_attempts: i64,
     pub locked_until: Option<String>,
     pub created_at: String,
+    /// 1: the password was set by someone else and must be changed first.
+    pub must_change_password: i64,
+    pub password_changed_at: Option<String>,
 }
 
+/// The user columns every user query reads (users `u`, orgs `o`).
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.password_hash, u.role, u.org_id, \
+    o.path AS org_path, o.name AS org_name, u.active, u.failed_attempts, u.locked_until, u.created_at, \
+    u.must_change_password, u.password_changed_at";
+
 const SELECT: &str = "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, u.org_id, \
-    o.path AS org_path, o.name AS org_name, u.active, u.failed_attempts, u.locked_until, u.created_at \
+    o.path AS org_path, o.name AS org_name, u.active, u.failed_attempts, u.locked_until, u.created_at, \
+    u.must_change_password, u.password_changed_at \
     FROM users u JOIN orgs o ON o.id = u.org_id";
 
 pub struct NewUser<'a> {
     pub username: &'a str,
     pub display_name: &'a str,
     pub password_hash: &'a str,
+    /// `""`: no role granted yet.
     pub role: &'a str,
     pub org_id: i64,
+    /// The password was set by someone else (one-time).
+    pub must_change: bool,
 }
 
 pub async fn insert_user(conn: &mut AnyConnection, u: &NewUser<'_>, now: &str) -> DbResult<i64> {
     sqlx::query_scalar(
-        "INSERT INTO users (username, display_name, password_hash, role, org_id, active, failed_attempts, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 1, 0, $6) RETURNING id",
+        "INSERT INTO users (username, display_name, password_hash, role, org_id, active, failed_attempts, created_at, must_change_password, password_changed_at) \
+         VALUES ($1, $2, $3, $4, $5, 1, 0, $6, $7, $8) RETURNING id",
     )
     .bind(u.username)
     .bind(u.display_name)
@@ -44,6 +56,8 @@ pub async fn insert_user(conn: &mut AnyConnection, u: &NewUser<'_>, now: &str) -
     .bind(u.role)
     .bind(u.org_id)
     .bind(now)
+    .bind(i64::from(u.must_change))
+    .bind((!u.must_change).then_some(now))
     .fetch_one(&mut *conn)
     .await
     .map_err(DbError::from_sqlx)
@@ -130,7 +144,14 @@ pub async fn clear_failed_logins(conn: &mut AnyConnection, id: i64) -> DbResult<
     Ok(())
 }
 
-pub async fn set_active(conn: &mut AnyConnection, id: i64, active: bool) -> DbResult<()> {
+/// Enables or disables an account. Disabling ends its sessions and revokes
+/// its API tokens for good (enabling again does not revive them).
+pub async fn set_active(
+    conn: &mut AnyConnection,
+    id: i64,
+    active: bool,
+    now: &str,
+) -> DbResult<()> {
     sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
         .bind(i64::from(active))
         .bind(id)
@@ -138,16 +159,30 @@ pub async fn set_active(conn: &mut AnyConnection, id: i64, active: bool) -> DbRe
         .await?;
     if !active {
         delete_sessions_of(conn, id).await?;
+        crate::user_security::revoke_tokens_of(conn, id, "disabled", now).await?;
     }
     Ok(())
 }
 
-pub async fn set_password(conn: &mut AnyConnection, id: i64, hash: &str) -> DbResult<()> {
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-        .bind(hash)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+/// Sets the password hash. `one_time`: set by someone else, to be changed
+/// at the next login. Ends every session of the account; the caller decides
+/// about its API tokens and the history.
+pub async fn set_password(
+    conn: &mut AnyConnection,
+    id: i64,
+    hash: &str,
+    one_time: bool,
+    now: &str,
+) -> DbResult<()> {
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, must_change_password = $2, password_changed_at = $3 WHERE id = $4",
+    )
+    .bind(hash)
+    .bind(i64::from(one_time))
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     delete_sessions_of(conn, id).await
 }
 
@@ -195,6 +230,7 @@ pub async fn get_session(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionUser {
     pub csrf_token: String,
+    pub session_created_at: String,
     pub last_seen: String,
     #[sqlx(flatten)]
     pub user: UserRow,
@@ -204,11 +240,10 @@ pub async fn get_session_user(
     conn: &mut AnyConnection,
     token_hash: &str,
 ) -> DbResult<Option<SessionUser>> {
-    Ok(sqlx::query_as::<_, SessionUser>(
-        "SELECT s.csrf_token, s.last_seen, u.id, u.username, u.display_name, u.password_hash, u.role, u.org_id, \
-         o.path AS org_path, o.name AS org_name, u.active, u.failed_attempts, u.locked_until, u.created_at \
+    Ok(sqlx::query_as::<_, SessionUser>(dynamic(format!(
+        "SELECT s.csrf_token, s.created_at AS session_created_at, s.last_seen, {USER_COLUMNS} \
          FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id WHERE s.token_hash = $1",
-    )
+    )))
     .bind(token_hash)
     .fetch_optional(&mut *conn)
     .await?)
@@ -256,7 +291,15 @@ pub struct ApiTokenRow {
     pub created_at: String,
     pub last_used: Option<String>,
     pub revoked: i64,
+    /// NULL for tokens made before expiry existed (see the migration).
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub revoked_reason: String,
 }
+
+/// The token columns of [`ApiTokenRow`] (table `t`).
+pub(crate) const TOKEN_COLUMNS: &str = "t.id, t.user_id, t.name, t.created_at, t.last_used, t.revoked, \
+    t.expires_at, t.revoked_at, t.revoked_reason";
 
 pub async fn insert_api_token(
     conn: &mut AnyConnection,
@@ -264,27 +307,29 @@ pub async fn insert_api_token(
     name: &str,
     token_hash: &str,
     now: &str,
+    expires_at: &str,
 ) -> DbResult<i64> {
     sqlx::query_scalar(
-        "INSERT INTO api_tokens (user_id, name, token_hash, created_at, revoked) VALUES ($1, $2, $3, $4, 0) RETURNING id",
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at, revoked, expires_at) VALUES ($1, $2, $3, $4, 0, $5) RETURNING id",
     )
     .bind(user_id)
     .bind(name)
     .bind(token_hash)
     .bind(now)
+    .bind(expires_at)
     .fetch_one(&mut *conn)
     .await
     .map_err(DbError::from_sqlx)
 }
 
-/// The user id behind an unrevoked token.
+/// The unrevoked token with this hash (its expiry is the caller's check).
 pub async fn user_of_api_token(
     conn: &mut AnyConnection,
     token_hash: &str,
-) -> DbResult<Option<(i64, i64)>> {
-    Ok(sqlx::query_as::<_, (i64, i64)>(
-        "SELECT id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked = 0",
-    )
+) -> DbResult<Option<ApiTokenRow>> {
+    Ok(sqlx::query_as::<_, ApiTokenRow>(dynamic(format!(
+        "SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.token_hash = $1 AND t.revoked = 0",
+    )))
     .bind(token_hash)
     .fetch_optional(&mut *conn)
     .await?)
@@ -300,22 +345,30 @@ pub async fn mark_api_token_used(conn: &mut AnyConnection, id: i64, now: &str) -
 }
 
 pub async fn api_tokens_of(conn: &mut AnyConnection, user_id: i64) -> DbResult<Vec<ApiTokenRow>> {
-    Ok(sqlx::query_as::<_, ApiTokenRow>(
-        "SELECT id, user_id, name, created_at, last_used, revoked FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
-    )
+    Ok(sqlx::query_as::<_, ApiTokenRow>(dynamic(format!(
+        "SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.user_id = $1 ORDER BY t.id DESC",
+    )))
     .bind(user_id)
     .fetch_all(&mut *conn)
     .await?)
 }
 
-pub async fn revoke_api_token(conn: &mut AnyConnection, user_id: i64, id: i64) -> DbResult<bool> {
-    Ok(
-        sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE id = $1 AND user_id = $2")
-            .bind(id)
-            .bind(user_id)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
-            > 0,
+/// The owner revokes one of its tokens.
+pub async fn revoke_api_token(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    id: i64,
+    now: &str,
+) -> DbResult<bool> {
+    Ok(sqlx::query(
+        "UPDATE api_tokens SET revoked = 1, revoked_at = $1, revoked_reason = 'owner' \
+         WHERE id = $2 AND user_id = $3 AND revoked = 0",
     )
+    .bind(now)
+    .bind(id)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        > 0)
 }

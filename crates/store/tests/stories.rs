@@ -367,6 +367,7 @@ async fn users_sessions_and_lockout() {
                 password_hash: "h",
                 role: "leader",
                 org_id: root.id,
+                must_change: false,
             },
             NOW,
         )
@@ -381,6 +382,7 @@ async fn users_sessions_and_lockout() {
                 password_hash: "h",
                 role: "leader",
                 org_id: root.id,
+                must_change: false,
             },
             NOW,
         )

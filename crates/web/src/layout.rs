@@ -69,6 +69,7 @@ impl Layout {
         }
         if a.role.can(Permission::ManageSecurity) {
             item("/security/alerts", "安全告警", "security", false);
+            item("/security/tokens", "令牌管理", "security_tokens", false);
         }
         if a.role.can(Permission::ViewAudit) {
             item("/audit", "审计日志", "audit", false);

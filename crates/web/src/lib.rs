@@ -3,6 +3,7 @@
 //! extract, call a service use case, render. Nothing here writes SQL or
 //! decides who may see what; the service layer does.
 
+pub mod account;
 pub mod api;
 pub mod assets;
 pub mod audit_pages;
@@ -11,8 +12,10 @@ pub mod compliance;
 pub mod download;
 pub mod error;
 pub mod export;
+pub mod grants;
 pub mod import;
 pub mod layout;
+pub mod limiter;
 pub mod members;
 pub mod orgs;
 pub mod policy;
@@ -41,6 +44,8 @@ pub struct AppState {
     pub downloads: download::Shelf,
     /// TLS and proxy settings (`transport`).
     pub transport: transport::Transport,
+    /// Failed logins per peer address.
+    pub login_limiter: std::sync::Arc<limiter::LoginLimiter>,
 }
 
 impl AppState {
@@ -49,6 +54,7 @@ impl AppState {
             svc,
             downloads: download::Shelf::default(),
             transport: transport::Transport::default(),
+            login_limiter: std::sync::Arc::default(),
         }
     }
 
@@ -70,6 +76,8 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(home))
         .route("/healthz", get(healthz))
         .merge(auth::router())
+        .merge(account::router())
+        .merge(grants::router())
         .merge(orgs::router())
         .merge(members::router())
         .merge(export::router())

@@ -36,9 +36,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-fn role_label(code: &str) -> String {
-    Role::from_code(code).map_or_else(|| code.to_owned(), |r| r.label().to_owned())
-}
+use crate::grants::role_label;
 
 // ---------------------------------------------------------------- list
 
@@ -58,11 +56,17 @@ struct UserLine {
     may: RowActions,
 }
 
-/// Which row buttons to show.
+/// Which row buttons to show (one flag per button, read by the template).
+#[allow(clippy::struct_excessive_bools)]
 struct RowActions {
     toggle: bool,
     reset: bool,
     unlock: bool,
+    /// The security administrator's: grant or change the role, withdraw
+    /// it, lock the account.
+    grant: bool,
+    withdraw: bool,
+    lock: bool,
 }
 
 impl UserLine {
@@ -72,14 +76,15 @@ impl UserLine {
         match (self.may.toggle, self.row.active != 0) {
             (true, true) => "disable",
             (true, false) => "enable",
-            (false, _) => "unlock",
+            (false, _) if self.may.unlock => "unlock",
+            (false, _) => "lock",
         }
     }
 }
 
 impl RowActions {
     fn any(&self) -> bool {
-        self.toggle || self.reset || self.unlock
+        self.toggle || self.reset || self.unlock || self.grant || self.withdraw || self.lock
     }
 }
 
@@ -101,7 +106,10 @@ fn done_notice(code: &str) -> Option<&'static str> {
         "enable" => "账号已启用",
         "disable" => "账号已停用，该账号已无法登录",
         "unlock" => "账号已解锁，失败次数已清零",
-        "password" => "密码已重置，该账号需使用新密码重新登录",
+        "password" => "密码已重置为一次性密码：该账号登录后须先修改密码，其接口令牌已全部撤销",
+        "grant" => "角色已授予，该账号重新登录后生效",
+        "withdraw" => "角色已撤销，该账号的接口令牌已全部撤销",
+        "lock" => "账号已锁定，解锁前无法登录",
         _ => return None,
     })
 }
@@ -117,13 +125,14 @@ async fn list_users(
     let now = st.svc.clock.now_text();
     let manage = a.role.can(Permission::ManageUsers);
     let security = a.role.can(Permission::ManageSecurity);
-    let assignable = a.role.assignable();
     let lines = rows
         .into_iter()
         .map(|row| {
             let is_self = row.id == a.user_id.0;
-            // Mirrors users::set_active / reset_password: an unknown role is not refused.
-            let may_manage = Role::from_code(&row.role).is_none_or(|r| assignable.contains(&r));
+            // Mirrors users::set_active / reset_password and service::grants.
+            let target = Role::from_code(&row.role);
+            let may_manage = a.role.may_manage_account(target);
+            let protected = target.is_some_and(Role::is_protected_admin);
             let locked_until = row
                 .locked_until
                 .as_deref()
@@ -133,8 +142,11 @@ async fn list_users(
                 role: role_label(&row.role),
                 may: RowActions {
                     toggle: manage && !is_self && may_manage,
-                    reset: manage && (is_self || may_manage),
+                    reset: manage && !is_self && may_manage && !protected,
                     unlock: security && (locked_until.is_some() || row.failed_attempts > 0),
+                    grant: security && !is_self,
+                    withdraw: security && !is_self && target.is_some(),
+                    lock: security && !is_self && locked_until.is_none(),
                 },
                 is_self,
                 locked_until,

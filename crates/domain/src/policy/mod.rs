@@ -14,9 +14,11 @@
 mod error;
 mod indicators;
 mod parse;
+pub mod security;
 
 pub use error::ProfileError;
 pub use indicators::{Indicator, IndicatorKind, ThresholdRule, WarningLevels};
+pub use security::SecurityPolicy;
 
 use crate::obligations::PeriodKind;
 use crate::org::{OrgKind, Sector};
@@ -42,6 +44,7 @@ pub struct Profile {
     warning_levels: WarningLevels,
     indicators: Vec<Indicator>,
     escalation: EscalationRule,
+    security: SecurityPolicy,
     hash: String,
     #[serde(skip)]
     source: String,
@@ -190,6 +193,7 @@ impl Profile {
             warning_levels: parsed.warning_levels,
             indicators: parsed.indicators,
             escalation: parsed.escalation,
+            security: parsed.security,
             hash: hex::encode(Sha256::digest(text.as_bytes())),
             source: text.to_owned(),
         })
@@ -276,6 +280,25 @@ impl Profile {
     /// then to the grandparent.
     pub fn escalation_rule(&self) -> EscalationRule {
         self.escalation
+    }
+
+    /// The password, token and session rules (`[security]`).
+    pub fn security(&self) -> &SecurityPolicy {
+        &self.security
+    }
+
+    /// Whether two profiles hold the same rules apart from `[security]`
+    /// and their identity (version, name, region): the security
+    /// administrator may change only that table, the county administrator
+    /// everything else.
+    pub fn same_rules_except_security(&self, other: &Profile) -> bool {
+        self.record_types == other.record_types
+            && self.obligations == other.obligations
+            && self.terms == other.terms
+            && self.org_rules == other.org_rules
+            && self.warning_levels == other.warning_levels
+            && self.indicators == other.indicators
+            && self.escalation == other.escalation
     }
 
     /// The scores from which an organization is yellow, orange and red.

@@ -4,6 +4,7 @@
 //! its line, instead of stopping at the first.
 
 mod indicators;
+mod security;
 
 use super::error::ProfileError;
 use super::indicators::{Indicator, WarningLevels};
@@ -32,6 +33,7 @@ struct RawProfile {
     #[serde(default)]
     indicators: Vec<Spanned<indicators::RawIndicator>>,
     work_items: Option<indicators::RawWorkItems>,
+    security: Option<security::RawSecurity>,
 }
 
 #[derive(Deserialize)]
@@ -119,6 +121,7 @@ pub(super) struct Parsed {
     pub warning_levels: WarningLevels,
     pub indicators: Vec<Indicator>,
     pub escalation: EscalationRule,
+    pub security: super::SecurityPolicy,
 }
 
 pub(super) fn parse(source: &str) -> Result<Parsed, Vec<ProfileError>> {
@@ -142,6 +145,7 @@ pub(super) fn parse(source: &str) -> Result<Parsed, Vec<ProfileError>> {
     let warning_levels = c.warning_levels(raw.warnings.as_ref(), &raw.indicators);
     let indicators = c.indicators(&raw.indicators);
     let escalation = c.escalation_rule(raw.work_items.as_ref());
+    let security = c.security(raw.security.as_ref());
     if c.errors.is_empty() {
         Ok(Parsed {
             version,
@@ -154,6 +158,7 @@ pub(super) fn parse(source: &str) -> Result<Parsed, Vec<ProfileError>> {
             warning_levels,
             indicators,
             escalation,
+            security,
         })
     } else {
         let mut errors = c.errors;

@@ -115,10 +115,11 @@ async fn api_end_to_end() {
     )
     .await
     .unwrap();
-    let (actor, _) = auth::login(&svc, "admin", "Passw0rd!2024x")
+    let (account, _) = auth::login(&svc, "admin", "Passw0rd!2024x")
         .await
         .unwrap()
         .unwrap();
+    let actor = account.actor().unwrap();
     let token = auth::create_api_token(&svc, &actor, "测试").await.unwrap();
     let today = svc.clock.today().to_string();
     let api = Client {

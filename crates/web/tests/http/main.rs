@@ -3,10 +3,12 @@
 //! PostgreSQL database when `DANGJIAN_TEST_PG` is set: one binary, modules
 //! by capability.
 
+mod accounts;
 mod authz;
 mod compliance;
 mod data;
 mod identity;
+mod login_security;
 mod matrix;
 mod pages;
 mod records;

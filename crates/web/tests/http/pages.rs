@@ -10,12 +10,7 @@ use dangjian_service::store::audit::AuditFilter;
 use dangjian_service::{audit, orgs, store};
 
 async fn login_attempt(app: &TestApp, username: &str, password: &str) -> (u16, String) {
-    let r = TestApp::client()
-        .post(format!("{}/login", app.addr))
-        .form(&[("username", username), ("password", password)])
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_login(&TestApp::client(), username, password).await;
     let status = r.status().as_u16();
     (status, r.text().await.unwrap())
 }

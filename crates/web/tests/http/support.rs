@@ -128,6 +128,8 @@ impl TestApp {
             .unwrap()
             .unwrap()
             .0
+            .actor()
+            .unwrap()
     }
 
     /// A browser-like client (cookies, no redirects followed).
@@ -139,15 +141,59 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Posts the login form (with the login page's CSRF token) on `c`.
+    pub async fn post_login(
+        &self,
+        c: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let form = c
+            .get(format!("{}/login", self.addr))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of(&form).expect("a CSRF token on the login form");
+        c.post(format!("{}/login", self.addr))
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrf_token", csrf.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Logs `username` in with `password`; returns the client and the
+    /// session's CSRF token (read from the password page, which every
+    /// account reaches).
+    pub async fn login_with(&self, username: &str, password: &str) -> Session {
+        let c = Self::client();
+        let r = self.post_login(&c, username, password).await;
+        assert_eq!(r.status(), 303, "login of {username} should redirect");
+        let page = c
+            .get(format!("{}/account/password", self.addr))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        Session {
+            csrf: csrf_of(&page).expect("a CSRF token on the password page"),
+            c,
+            base: self.addr.clone(),
+        }
+    }
+
     /// Logs `username` in; returns the client and the session's CSRF token.
     pub async fn login(&self, username: &str) -> Session {
         let c = Self::client();
-        let r = c
-            .post(format!("{}/login", self.addr))
-            .form(&[("username", username), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
+        let r = self.post_login(&c, username, PASSWORD).await;
         assert_eq!(r.status(), 303, "login of {username} should redirect");
         // Every framed page carries the token; which pages a role has differs.
         let mut csrf = String::new();

@@ -51,7 +51,7 @@ const SCORE_MAX: i64 = 10_000;
 
 impl Checker<'_> {
     /// An integer in `min..=max`, reported with `what` otherwise.
-    fn within(&mut self, raw: &Spanned<i64>, what: &str, min: i64, max: i64) -> u32 {
+    pub(super) fn within(&mut self, raw: &Spanned<i64>, what: &str, min: i64, max: i64) -> u32 {
         let v = *raw.get_ref();
         if (min..=max).contains(&v) {
             v as u32
