@@ -128,9 +128,21 @@ async fn wait_ready(server: &mut Server, port: u16, tls: Option<&[u8]>) {
 /// Logs in and returns the response head (status line and headers),
 /// lower-cased.
 async fn login(port: u16, tls: Option<&[u8]>) -> String {
-    let body = format!("username=admin&password={PASSWORD}");
+    // The login form's own CSRF token: a cookie and the same value in the form.
+    let page = request(
+        port,
+        tls,
+        "GET /login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .expect("the login page");
+    let marker = "name=\"csrf_token\" value=\"";
+    let at = page.find(marker).expect("a CSRF field") + marker.len();
+    let token: String = page[at..].chars().take_while(|c| *c != '"').collect();
+    let body = format!("username=admin&password={PASSWORD}&csrf_token={token}");
     let req = format!(
         "POST /login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Cookie: dj_login_csrf={token}\r\n\
          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );

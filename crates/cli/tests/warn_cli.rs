@@ -50,7 +50,10 @@ async fn warn_prints_counts_and_the_worst_organizations() {
 
     // A village branch with its secretary post vacant for 200 days.
     let branch = {
-        let svc = Services::new(Store::connect(&url(d)).await.unwrap(), Crypto::random());
+        let svc = Services::new(
+            Store::connect(&url(d)).await.unwrap(),
+            Crypto::load_or_create(&d.join("k")).unwrap(),
+        );
         let admin = actor(&svc, "admin", PASSWORD).await.unwrap();
         let branch = orgs::create(
             &svc,

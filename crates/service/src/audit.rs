@@ -174,9 +174,6 @@ pub async fn by(
     org_path: &str,
     summary: &serde_json::Value,
 ) -> ServiceResult<()> {
-    if crate::reeval::feeds_warnings(action) {
-        svc.reeval.changed();
-    }
     append(
         conn,
         svc,

@@ -8,12 +8,14 @@ pub mod actor;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod capability;
 pub mod clock;
 pub mod compliance;
 pub mod compliance_xlsx;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod files;
 pub mod fixture;
@@ -49,8 +51,11 @@ pub struct Services {
     /// memory unless the binary opens one on disk (`serve`, `demo`); kept in
     /// step by the record use cases, rebuilt by `records::rebuild_index`.
     pub search: dangjian_search::SearchIndex,
+    /// Change events, published after commit (`events::commit`).
+    pub events: events::Events,
     /// Wakes the background re-evaluation of the warnings after a change
-    /// (inert unless `reeval::start` was called).
+    /// (inert unless `reeval::start` was called, which subscribes it to the
+    /// events the capability registry names as its triggers).
     pub reeval: reeval::Reevaluator,
     /// The file of audit checkpoints (outside the database), when the
     /// binary keeps one (`audit::checkpoint`).
@@ -66,6 +71,7 @@ impl Services {
             clock: Clock::System,
             search: dangjian_search::SearchIndex::in_memory()
                 .expect("an in-memory index needs no I/O"),
+            events: events::Events::default(),
             reeval: reeval::Reevaluator::default(),
             audit_checkpoints: None,
         }

@@ -6,6 +6,7 @@ use crate::Services;
 use crate::actor::Actor;
 use crate::audit;
 use crate::error::{Errors, ServiceError, ServiceResult};
+use crate::events::{self, Change, ChangeKind};
 use crate::security::{self, Hits};
 use dangjian_domain::FieldError;
 use dangjian_domain::error::{date_field, optional_date_field, text_field};
@@ -348,7 +349,7 @@ pub async fn create(svc: &Services, actor: &Actor, form: &MemberForm) -> Service
     }
     let id = db::insert_member(tx.conn(), org.id, &org.path, &p.fields, &now).await?;
     audit::by(tx.conn(), svc, actor, "member.create", &format!("member:{id}"), &org.path, &json!({"after": {"name": p.fields.name, "org": org.id, "category": p.fields.category, "id_card": p.fields.id_card_masked}})).await?;
-    tx.commit().await?;
+    events::commit(svc, tx, [Change::new(ChangeKind::Members, &org.path)]).await?;
     Ok(id)
 }
 
@@ -383,7 +384,12 @@ pub async fn update(
         "before": {"name": before.name, "category": before.category, "joined_on": before.joined_on, "full_on": before.full_on, "post": before.post, "id_card": before.id_card_masked, "phone": before.phone_masked},
         "after": {"name": p.fields.name, "category": p.fields.category, "joined_on": p.fields.joined_on, "full_on": p.fields.full_on, "post": p.fields.post, "id_card": p.fields.id_card_masked, "phone": p.fields.phone_masked},
     })).await?;
-    tx.commit().await?;
+    events::commit(
+        svc,
+        tx,
+        [Change::new(ChangeKind::Members, &before.org_path)],
+    )
+    .await?;
     Ok(())
 }
 
@@ -619,7 +625,15 @@ pub async fn transfer(
     )
     .await?;
     audit::by(tx.conn(), svc, actor, "member.transfer", &format!("member:{id}"), &org.path, &json!({"before": {"org": m.org_id}, "after": {"org": org.id}, "on": on.to_string(), "reason": reason})).await?;
-    tx.commit().await?;
+    events::commit(
+        svc,
+        tx,
+        [
+            Change::new(ChangeKind::Members, &m.org_path),
+            Change::new(ChangeKind::Members, &org.path),
+        ],
+    )
+    .await?;
     Ok(())
 }
 
@@ -661,7 +675,7 @@ pub async fn confirm_full(
     f.full_on = Some(full_on.to_string());
     db::update_member(tx.conn(), &m, &f, &now).await?;
     audit::by(tx.conn(), svc, actor, "member.full", &format!("member:{id}"), &m.org_path, &json!({"before": {"category": "probationary"}, "after": {"category": "full", "full_on": full_on.to_string()}})).await?;
-    tx.commit().await?;
+    events::commit(svc, tx, [Change::new(ChangeKind::Members, &m.org_path)]).await?;
     Ok(())
 }
 
@@ -694,7 +708,7 @@ pub async fn extend_probation(svc: &Services, actor: &Actor, id: i64) -> Service
         &json!({"after": {"probation_extended": true}}),
     )
     .await?;
-    tx.commit().await?;
+    events::commit(svc, tx, [Change::new(ChangeKind::Members, &m.org_path)]).await?;
     Ok(())
 }
 

@@ -15,6 +15,7 @@ use crate::Services;
 use crate::actor::Actor;
 use crate::audit;
 use crate::error::{ServiceError, ServiceResult};
+use crate::events::{self, Change, ChangeKind};
 use dangjian_domain::FieldError;
 use dangjian_domain::role::{Permission, Role};
 use dangjian_store::Conn;
@@ -309,7 +310,7 @@ pub async fn record(
         }),
     )
     .await?;
-    tx.commit().await?;
+    events::commit(svc, tx, [Change::new(ChangeKind::OrgFacts, &org.path)]).await?;
     Ok(FactsView::of(row))
 }
 

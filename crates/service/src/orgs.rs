@@ -6,6 +6,7 @@ use crate::Services;
 use crate::actor::Actor;
 use crate::audit;
 use crate::error::{Errors, ServiceError, ServiceResult};
+use crate::events::{self, Change, ChangeKind};
 use dangjian_domain::FieldError;
 use dangjian_domain::error::{optional_date_field, text_field};
 use dangjian_domain::org::{
@@ -304,7 +305,7 @@ pub async fn create(
     )
     .await?;
     audit::by(tx.conn(), svc, actor, "org.create", &format!("org:{}", org.id), &org.path, &json!({"after": {"name": org.name, "kind": org.kind, "sector": org.sector, "parent": parent.id}})).await?;
-    tx.commit().await?;
+    events::commit(svc, tx, [Change::new(ChangeKind::Orgs, &org.path)]).await?;
     Ok(org)
 }
 
@@ -328,7 +329,7 @@ pub async fn update(
         "before": {"name": before.name, "kind": before.kind, "sector": before.sector, "secretary": before.secretary_name, "vacant_since": before.secretary_vacant_since, "unit": before.unit_name, "population": before.population},
         "after": {"name": after.name, "kind": after.kind, "sector": after.sector, "secretary": after.secretary_name, "vacant_since": after.secretary_vacant_since, "unit": after.unit_name, "population": after.population},
     })).await?;
-    tx.commit().await?;
+    events::commit(svc, tx, [Change::new(ChangeKind::Orgs, &after.path)]).await?;
     Ok(after)
 }
 
@@ -372,7 +373,15 @@ pub async fn move_org(
     db::move_subtree(tx.conn(), &org, &parent, &now).await?;
     let moved = db::get_org(tx.conn(), id).await?;
     audit::by(tx.conn(), svc, actor, "org.move", &format!("org:{id}"), &moved.path, &json!({"before": {"parent": old_parent, "path": org.path}, "after": {"parent": parent.id, "path": moved.path}, "subtree_orgs": org.sub_orgs + 1})).await?;
-    tx.commit().await?;
+    events::commit(
+        svc,
+        tx,
+        [
+            Change::new(ChangeKind::Orgs, &org.path),
+            Change::new(ChangeKind::Orgs, &moved.path),
+        ],
+    )
+    .await?;
     // The subtree's records carry the new path: search scopes follow.
     crate::records::reindex_subtree(svc, &moved.path).await;
     Ok(moved)
@@ -407,7 +416,7 @@ pub async fn dissolve(svc: &Services, actor: &Actor, id: i64, on: &str) -> Servi
     }
     db::dissolve(tx.conn(), &org, &on.to_string(), &now).await?;
     audit::by(tx.conn(), svc, actor, "org.dissolve", &format!("org:{id}"), &org.path, &json!({"before": {"status": "active"}, "after": {"status": "dissolved", "on": on.to_string()}})).await?;
-    tx.commit().await?;
+    events::commit(svc, tx, [Change::new(ChangeKind::Orgs, &org.path)]).await?;
     Ok(())
 }
 
@@ -440,7 +449,7 @@ pub async fn start_term(svc: &Services, actor: &Actor, id: i64, start: &str) -> 
         &json!({"after": {"start": start.to_string(), "due": due.to_string()}}),
     )
     .await?;
-    tx.commit().await?;
+    events::commit(svc, tx, [Change::new(ChangeKind::Orgs, &org.path)]).await?;
     Ok(())
 }
 
@@ -472,7 +481,7 @@ pub async fn set_has_committee(
         &json!({"before": {"has_committee": before}, "after": {"has_committee": has}}),
     )
     .await?;
-    tx.commit().await?;
+    events::commit(svc, tx, [Change::new(ChangeKind::Orgs, &org.path)]).await?;
     Ok(())
 }
 

@@ -4,8 +4,10 @@
 //! county is evaluated again by a worker task, never by the request that
 //! made the change.
 //!
-//! Every audited change passes through `audit::by`, which calls
-//! [`Reevaluator::changed`] for the actions [`feeds_warnings`] names. The
+//! [`start`] subscribes the worker to the change events
+//! (`events::ChangeKind`) that the capability registry lists as the
+//! warnings' triggers (`capability::triggers_of`): the use cases that change
+//! that data publish them after commit, and nothing here names them. The
 //! worker (started by `serve` with [`start`]) waits for a change, lets a
 //! burst settle for the debounce delay, then evaluates every root
 //! organization as the system (audit action `warning.run.auto`). Changes
@@ -31,18 +33,6 @@ pub const ACTION: &str = "warning.run.auto";
 pub const SYSTEM_USER: &str = "system";
 /// The default delay between a change and the run it triggers.
 pub const DEFAULT_DEBOUNCE: Duration = Duration::from_secs(30);
-
-/// Whether an audited action changes data the warning indicators read.
-pub fn feeds_warnings(action: &str) -> bool {
-    const READS: [&str; 5] = ["member.", "org.", "record.", "import.", "org_facts."];
-    const NOT: [&str; 4] = [
-        "member.lookup",
-        "member.reveal",
-        "record.attach",
-        "record.detach",
-    ];
-    READS.iter().any(|p| action.starts_with(p)) && !NOT.contains(&action)
-}
 
 /// The handle `Services` holds: cheap to clone, shared by the worker.
 #[derive(Clone, Default)]
@@ -115,6 +105,11 @@ pub async fn run_all(svc: &Services) -> ServiceResult<Vec<i64>> {
 pub fn start(svc: &Services, debounce: Duration) -> tokio::task::JoinHandle<()> {
     let inner = svc.reeval.inner.clone();
     inner.enabled.store(true, Ordering::Release);
+    let reeval = svc.reeval.clone();
+    svc.events.subscribe(
+        &crate::capability::triggers_of(crate::capability::WARNINGS),
+        move |_| reeval.changed(),
+    );
     let svc = svc.clone();
     // Audited as the server's own job, not a request or the console.
     tokio::spawn(crate::audit::with_source(
@@ -143,33 +138,6 @@ pub fn start(svc: &Services, debounce: Duration) -> tokio::task::JoinHandle<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn data_changes_feed_warnings_and_reads_do_not() {
-        for a in [
-            "member.create",
-            "member.transfer",
-            "org.term",
-            "record.create",
-            "record.delete",
-            "import.members",
-            "org_facts.record",
-            "import.org_facts",
-        ] {
-            assert!(feeds_warnings(a), "{a}");
-        }
-        for a in [
-            "member.reveal",
-            "member.lookup",
-            "record.attach",
-            "warning.run",
-            ACTION,
-            "user.create",
-            "policy.upload",
-        ] {
-            assert!(!feeds_warnings(a), "{a}");
-        }
-    }
 
     #[test]
     fn nothing_is_signalled_without_a_worker() {

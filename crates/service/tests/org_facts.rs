@@ -518,6 +518,45 @@ async fn a_change_is_re_evaluated_in_the_background_without_waiting_for_it() {
     }
 }
 
+/// A new source of an existing change kind (here: a change published by
+/// hand, as a new capability's use case would after its commit) starts a
+/// run without any change to `reeval`; a change the registry does not list
+/// as a trigger, and actions that change no data (a reveal, a duplicate-
+/// number hit), start none.
+#[tokio::test]
+async fn any_published_trigger_starts_a_run_and_nothing_else_does() {
+    use dangjian_service::events::{Change, ChangeKind};
+    for t in fixed().await {
+        let e = t.engine;
+        let worker = reeval::start(&t.svc, Duration::from_millis(300));
+        let county = t.actor("county_admin_root").await;
+        dangjian_service::members::reveal(&t.svc, &county, t.fx.member_a1)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        assert_eq!(
+            count(&t, "warning_runs").await,
+            0,
+            "{e}: a reveal changes nothing"
+        );
+        assert!(
+            dangjian_service::capability::triggers_of(dangjian_service::capability::WARNINGS)
+                .contains(&ChangeKind::Records)
+        );
+        t.svc
+            .events
+            .publish(&Change::new(ChangeKind::Records, "/1/"));
+        let mut waited = 0;
+        while count(&t, "warning_runs").await == 0 {
+            assert!(waited < 200, "{e}: no background run after 20 s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            waited += 1;
+        }
+        worker.abort();
+        chain_ok(&t).await;
+    }
+}
+
 fn tuning(memory_ranking: usize) -> warnings::PageTuning {
     warnings::PageTuning {
         memory_ranking,

@@ -1,5 +1,5 @@
-//! The page frame every page shares: who is logged in, the navigation with
-//! room for the coming modules, the CSRF token for the logout form; and the
+//! The page frame every page shares: who is logged in, the navigation (from
+//! the capability registry), the CSRF token for the logout form; and the
 //! small pieces every list and form page uses (the pager, the 422 status of
 //! a re-rendered form). Nothing here knows a capability's rules.
 
@@ -8,15 +8,12 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use dangjian_domain::FieldError;
-use dangjian_domain::role::Permission;
 
 /// One entry of the main navigation.
 pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
     pub active: bool,
-    /// Modules not built yet are listed, greyed, so users see what is coming.
-    pub coming: bool,
 }
 
 /// What `base.html` needs.
@@ -32,50 +29,14 @@ impl Layout {
     pub fn new(u: &CurrentUser, section: &str) -> Self {
         let a = &u.actor;
         let mut nav = Vec::new();
-        let mut item = |href: &'static str, label: &'static str, key: &str, coming: bool| {
+        // The navigation is the capability registry's: an entry appears
+        // when its capability exists and the role may use it.
+        for n in dangjian_service::capability::nav_for(a.role) {
             nav.push(NavItem {
-                href,
-                label,
-                active: key == section,
-                coming,
+                href: n.href,
+                label: n.label,
+                active: n.section == section,
             });
-        };
-        if a.role.can(Permission::ReadBusiness) {
-            item("/orgs", "组织", "orgs", false);
-            item("/members", "党员", "members", false);
-            if a.role.can(Permission::EditMembers) || a.role.can(Permission::ManageOrgs) {
-                item("/import", "数据导入", "import", false);
-            }
-            item("/life", "组织生活", "life", false);
-            item("/warnings", "预警", "warn", false);
-            item("/rectify", "整改", "rectify", false);
-            item("/work", "督办", "work", false);
-            item("/notices", "通知", "notices", false);
-            for (label, key) in [
-                ("考评", "eval"),
-                ("乡村振兴", "rural"),
-                ("干部", "cadre"),
-                ("监督", "supervision"),
-                ("报告", "report"),
-            ] {
-                item("#", label, key, true);
-            }
-            // Every business role may read the rules it is held to; only
-            // county administrators (ManagePolicy) see the upload form there.
-            item("/policy", "政策配置", "policy", false);
-        }
-        if a.role.can(Permission::ManageUsers) || a.role.can(Permission::ManageSecurity) {
-            item("/users", "账号", "users", false);
-        }
-        if a.role.can(Permission::ManageSecurity) {
-            item("/security/alerts", "安全告警", "security", false);
-            item("/security/tokens", "令牌管理", "security_tokens", false);
-        }
-        if a.role.can(Permission::ViewAudit) {
-            item("/audit", "审计日志", "audit", false);
-        }
-        if a.role.can(Permission::UseApi) {
-            item("/tokens", "接口令牌", "tokens", false);
         }
         Self {
             user_name: a.display_name.clone(),

@@ -5,12 +5,12 @@
 //! stops one address from guessing across many accounts.
 
 use crate::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Mutex;
 
 /// Failed logins one address may make within [`WINDOW_MINUTES`].
@@ -27,12 +27,12 @@ pub struct PeerIp(pub IpAddr);
 impl FromRequestParts<AppState> for PeerIp {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        // Behind a trusted proxy the client's address, not the proxy's (else
+        // every user would share the proxy's one limit).
         Ok(PeerIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip()),
+            crate::transport::client_ip(&parts.headers, &parts.extensions, st.transport)
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
         ))
     }
 }

@@ -23,13 +23,17 @@ pub struct Transport {
 /// `Strict-Transport-Security` sent over HTTPS: one year.
 pub const HSTS: &str = "max-age=31536000";
 
-/// The source address of a request: the peer's IP, or with a trusted proxy
-/// the last address of its X-Forwarded-For; `unknown` when the connection
-/// carries no peer address (in-process tests).
-pub fn source_of(req: &Request, transport: Transport) -> String {
+/// The client's address: the peer's IP, or with a trusted proxy the last
+/// address of its X-Forwarded-For; `None` when the connection carries no
+/// peer address (in-process tests). The audit rows and the per-address
+/// login limit both use it.
+pub fn client_ip(
+    headers: &axum::http::HeaderMap,
+    extensions: &axum::http::Extensions,
+    transport: Transport,
+) -> Option<IpAddr> {
     if transport.trust_forwarded
-        && let Some(ip) = req
-            .headers()
+        && let Some(ip) = headers
             .get_all("x-forwarded-for")
             .iter()
             .next_back()
@@ -37,11 +41,17 @@ pub fn source_of(req: &Request, transport: Transport) -> String {
             .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse::<IpAddr>().ok())
     {
-        return ip.to_string();
+        return Some(ip);
     }
-    req.extensions()
+    extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
+        .map(|c| c.0.ip())
+}
+
+/// The source address of a request ([`client_ip`]), `unknown` without one.
+pub fn source_of(req: &Request, transport: Transport) -> String {
+    client_ip(req.headers(), req.extensions(), transport)
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 /// Runs the request with its source address set for the audit log, and

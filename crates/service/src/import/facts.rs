@@ -11,6 +11,7 @@ use super::resolve::OrgIndex;
 use super::{Context, ImportReport, RowError, push_field_errors, scan};
 use crate::audit;
 use crate::error::{ServiceError, ServiceResult};
+use crate::events::{self, Change, ChangeKind};
 use crate::org_facts::{self, Facts, FactsForm};
 use dangjian_domain::FieldError;
 use dangjian_domain::sheet::row::{DuplicateFinder, RowValues, duplicate_message};
@@ -164,7 +165,12 @@ pub(crate) async fn run(ctx: &Context<'_>, sheet: &mut Sheet<'_>) -> ServiceResu
         &json!({"file": ctx.opts.file_name, "rows": parsed.len(), "years": years, "sha256": ctx.sha256}),
     )
     .await?;
-    tx.commit().await?;
+    events::commit(
+        ctx.svc,
+        tx,
+        [Change::new(ChangeKind::OrgFacts, &ctx.scope.path)],
+    )
+    .await?;
     ctx.finished();
     let mut report = ctx.report(rows, Vec::new(), &header);
     report.imported = parsed.len();

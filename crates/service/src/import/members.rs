@@ -9,6 +9,7 @@ use super::resolve::OrgIndex;
 use super::{Context, ImportReport, RowError, push_field_errors, scan};
 use crate::audit;
 use crate::error::{ServiceError, ServiceResult};
+use crate::events::{self, Change, ChangeKind};
 use crate::members::{MemberForm, parse_form};
 use crate::security::{self, Hits};
 use dangjian_domain::member::IdCardNo;
@@ -175,7 +176,12 @@ pub(crate) async fn run(ctx: &Context<'_>, sheet: &mut Sheet<'_>) -> ServiceResu
         &json!({"file": ctx.opts.file_name, "rows": members.len(), "sha256": ctx.sha256}),
     )
     .await?;
-    tx.commit().await?;
+    events::commit(
+        ctx.svc,
+        tx,
+        [Change::new(ChangeKind::Members, &ctx.scope.path)],
+    )
+    .await?;
     ctx.finished();
     let mut report = ctx.report(rows, Vec::new(), &header);
     report.imported = members.len();

@@ -10,6 +10,7 @@ use super::resolve::OrgIndex;
 use super::{Context, ImportReport, RowError, push_field_errors, scan};
 use crate::audit;
 use crate::error::{ServiceError, ServiceResult};
+use crate::events::{self, Change, ChangeKind};
 use crate::orgs::OrgForm;
 use dangjian_domain::FieldError;
 use dangjian_domain::org::{OrgKind, Sector, default_term_years, term_due_date};
@@ -234,7 +235,12 @@ pub(crate) async fn run(ctx: &Context<'_>, sheet: &mut Sheet<'_>) -> ServiceResu
         &json!({"file": ctx.opts.file_name, "rows": out.len(), "sha256": ctx.sha256}),
     )
     .await?;
-    tx.commit().await?;
+    events::commit(
+        ctx.svc,
+        tx,
+        [Change::new(ChangeKind::Orgs, &ctx.scope.path)],
+    )
+    .await?;
     ctx.finished();
     let mut report = ctx.report(rows, Vec::new(), &header);
     report.imported = out.len();

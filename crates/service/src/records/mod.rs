@@ -22,6 +22,7 @@ pub use search::{
 
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
+use crate::events::{self, Change, ChangeKind};
 use crate::{Services, audit, policy};
 use dangjian_domain::FieldError;
 use dangjian_domain::org::OrgKind;
@@ -261,7 +262,7 @@ pub async fn create(
         &json!({"after": s}),
     )
     .await?;
-    tx.commit().await?;
+    events::commit(svc, tx, [Change::new(ChangeKind::Records, &org.path)]).await?;
     search::sync_record(svc, id).await;
     Ok(saved(id, &p.fields))
 }
@@ -299,7 +300,12 @@ pub async fn update(
                    "present": before.present_count, "valid": before.valid != 0, "marks": before.marks, "status": before.status},
         "after": summary(&p.fields),
     })).await?;
-    tx.commit().await?;
+    events::commit(
+        svc,
+        tx,
+        [Change::new(ChangeKind::Records, &before.org_path)],
+    )
+    .await?;
     search::sync_record(svc, id).await;
     Ok(saved(id, &p.fields))
 }
@@ -327,7 +333,7 @@ pub async fn confirm(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<()
         &json!({"before": {"status": r.status}, "after": {"status": "confirmed"}}),
     )
     .await?;
-    tx.commit().await?;
+    events::commit(svc, tx, [Change::new(ChangeKind::Records, &r.org_path)]).await?;
     Ok(())
 }
 
@@ -346,7 +352,7 @@ pub async fn delete(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<()>
     audit::by(tx.conn(), svc, actor, "record.delete", &format!("record:{id}"), &r.org_path, &json!({
         "before": {"org": r.org_id, "type": r.record_type, "held_on": r.held_on, "topics": r.topics, "status": r.status}
     })).await?;
-    tx.commit().await?;
+    events::commit(svc, tx, [Change::new(ChangeKind::Records, &r.org_path)]).await?;
     search::sync_record(svc, id).await;
     Ok(())
 }
