@@ -118,6 +118,8 @@ fn records() -> impl Iterator<Item = RecordDoc> {
             org_id,
             org_path: format!("/1/{town_id}/{org_id}/"),
             record_type: meeting.to_owned(),
+            type_label: meeting.to_owned(),
+            org_name: format!("中共第{org_id}村支部委员会"),
             held_on: format!(
                 "{}-{:02}-{:02}",
                 rng.random_range(2024..2026),

@@ -1,5 +1,7 @@
 //! Chinese full-text search over organizational-life records (三会一课 and
-//! other meetings): their topics and minutes.
+//! other meetings): their topics and minutes, and the words users type to
+//! find them besides: the record type's label (党课, 主题党日, 屋场贴心会 …)
+//! and the organization's name (a village, a branch).
 //!
 //! One tantivy index beside the database serves both SQLite and PostgreSQL
 //! deployments: neither engine's built-in full-text search handles two-character
@@ -11,6 +13,11 @@
 //! ([`SearchIndex::upsert`] / [`SearchIndex::delete`] after each change,
 //! [`SearchIndex::rebuild`] at start-up when [`SearchIndex::was_created`] says
 //! the index is new or [`SearchIndex::doc_count`] disagrees with the table).
+//! Labels and names live outside the records table (the policy profile, the
+//! organizations): the caller re-indexes the records of a renamed
+//! organization, and stamps a rebuild with what its labels came from
+//! ([`SearchIndex::rebuild_stamped`], [`SearchIndex::stamp`]) so that it can
+//! tell when they changed.
 //!
 //! # Matching
 //! Each text field is indexed twice: with jieba in search mode (words, and the
@@ -21,6 +28,14 @@
 //! "…问题整改落实…", "…开展谈心谈话…" whatever jieba makes of the sentence
 //! around them. When no record matches every word of a query of several words,
 //! records matching any of them are returned with [`SearchPage::relaxed`] set.
+//!
+//! # Ranking
+//! Topics weigh twice the minutes (BM25 in both). A match in the type label
+//! or the organization's name counts a small constant: it finds the record
+//! and lifts it slightly above an otherwise equal one, but a record matching
+//! only there never outranks one whose topics or minutes match (every 党课
+//! record is a match for 党课, and would otherwise drown the meetings whose
+//! topics name one).
 //!
 //! A one-character query matches only where the character stands as a word of
 //! its own (jieba's segmentation, or a lone character between punctuation), not
@@ -33,6 +48,8 @@
 //! filter on that prefix: exact and cheap.
 
 mod query;
+mod schema;
+mod snippet;
 mod tokenize;
 
 use std::fs;
@@ -42,19 +59,19 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::Query;
-use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions, Value,
-};
+use tantivy::schema::{Field, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+use crate::schema::{Fields, path_prefixes, schema};
+use crate::snippet::snippet_html;
 use crate::tokenize::{BigramTokenizer, JiebaTokenizer};
 
 /// Bump when the schema or an analyzer changes: [`SearchIndex::open`] then
 /// starts a new, empty index and the caller rebuilds it from the database.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2 added the type label and the organization's name.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 100;
@@ -76,13 +93,18 @@ const TOPICS_SNIPPET_BYTES: usize = 600;
 const MINUTES_SNIPPET_BYTES: usize = 300;
 
 /// What the index needs of an organizational-life record.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecordDoc {
     pub id: i64,
     pub org_id: i64,
     /// Materialized path of the organization, like "/1/7/42/".
     pub org_path: String,
+    /// The record type's code (stored, returned with each hit).
     pub record_type: String,
+    /// The record type's label, as users name it (党课, 支部党员大会); searched.
+    pub type_label: String,
+    /// The organization's name (中共甲村支部委员会); searched.
+    pub org_name: String,
     /// `YYYY-MM-DD`.
     pub held_on: String,
     pub title_or_topics: String,
@@ -131,64 +153,6 @@ pub enum SearchError {
     Index(#[from] tantivy::TantivyError),
     #[error("全文索引目录无法读写：{0}")]
     Io(#[from] io::Error),
-}
-
-#[derive(Clone, Copy)]
-pub(crate) struct Fields {
-    id: Field,
-    org_id: Field,
-    scope: Field,
-    record_type: Field,
-    held_on: Field,
-    pub(crate) topics: Field,
-    pub(crate) minutes: Field,
-    pub(crate) topics_bigram: Field,
-    pub(crate) minutes_bigram: Field,
-}
-
-fn schema() -> (Schema, Fields) {
-    let mut builder = Schema::builder();
-    let jieba = |stored: bool| {
-        let options = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(JIEBA)
-                .set_index_option(IndexRecordOption::WithFreqs),
-        );
-        if stored {
-            options.set_stored()
-        } else {
-            options
-        }
-    };
-    let bigram = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(BIGRAM)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-    );
-    let fields = Fields {
-        id: builder.add_i64_field("id", INDEXED | STORED | FAST),
-        org_id: builder.add_i64_field("org_id", STORED),
-        scope: builder.add_text_field("scope", STRING),
-        record_type: builder.add_text_field("record_type", STRING | STORED),
-        held_on: builder.add_text_field("held_on", STRING | STORED),
-        topics: builder.add_text_field("topics", jieba(true)),
-        minutes: builder.add_text_field("minutes", jieba(true)),
-        topics_bigram: builder.add_text_field("topics_bigram", bigram.clone()),
-        minutes_bigram: builder.add_text_field("minutes_bigram", bigram),
-    };
-    (builder.build(), fields)
-}
-
-/// Checks a materialized path ("/", "/1/", "/1/7/42/") and returns its
-/// prefixes, shortest first.
-fn path_prefixes(path: &str) -> Option<Vec<&str>> {
-    if !path.starts_with('/') || !path.ends_with('/') || path.contains("//") {
-        return None;
-    }
-    if path.chars().any(char::is_whitespace) {
-        return None;
-    }
-    Some(path.match_indices('/').map(|(i, _)| &path[..=i]).collect())
 }
 
 struct Inner {
@@ -319,10 +283,19 @@ impl SearchIndex {
         self.inner.created
     }
 
-    /// Runs `write` with the writer, commits, and makes the result visible to
-    /// searches. On error the uncommitted changes are rolled back.
+    /// The stamp of the last [`rebuild_stamped`](Self::rebuild_stamped):
+    /// what the caller derived the documents' labels from. `None` for an
+    /// index never rebuilt with a stamp.
+    pub fn stamp(&self) -> Result<Option<String>, SearchError> {
+        Ok(self.inner.index.load_metas()?.payload)
+    }
+
+    /// Runs `write` with the writer, commits (with `stamp`, or keeping the
+    /// stamp the index has), and makes the result visible to searches. On
+    /// error the uncommitted changes are rolled back.
     fn write<R>(
         &self,
+        stamp: Option<&str>,
         write: impl FnOnce(&mut IndexWriter, &Fields) -> Result<R, SearchError>,
     ) -> Result<R, SearchError> {
         let mut guard = self
@@ -340,7 +313,15 @@ impl SearchIndex {
         }
         let writer = guard.as_mut().expect("writer was just created");
         let result = write(writer, &self.inner.fields).and_then(|r| {
-            writer.commit()?;
+            let stamp = match stamp {
+                Some(s) => Some(s.to_owned()),
+                None => self.inner.index.load_metas()?.payload,
+            };
+            let mut commit = writer.prepare_commit()?;
+            if let Some(s) = &stamp {
+                commit.set_payload(s);
+            }
+            commit.commit()?;
             Ok(r)
         });
         match result {
@@ -376,6 +357,10 @@ impl SearchIndex {
         d.add_text(fields.minutes, &doc.minutes);
         d.add_text(fields.topics_bigram, &doc.title_or_topics);
         d.add_text(fields.minutes_bigram, &doc.minutes);
+        d.add_text(fields.type_label, &doc.type_label);
+        d.add_text(fields.type_label_bigram, &doc.type_label);
+        d.add_text(fields.org_name, &doc.org_name);
+        d.add_text(fields.org_name_bigram, &doc.org_name);
         Ok(d)
     }
 
@@ -390,7 +375,7 @@ impl SearchIndex {
             .iter()
             .map(|d| Ok((d.id, Self::document(&fields, d)?)))
             .collect::<Result<Vec<_>, SearchError>>()?;
-        self.write(|writer, fields| {
+        self.write(None, |writer, fields| {
             for (id, document) in documents {
                 writer.delete_term(Term::from_field_i64(fields.id, id));
                 writer.add_document(document)?;
@@ -404,7 +389,7 @@ impl SearchIndex {
         if ids.is_empty() {
             return Ok(());
         }
-        self.write(|writer, fields| {
+        self.write(None, |writer, fields| {
             for &id in ids {
                 writer.delete_term(Term::from_field_i64(fields.id, id));
             }
@@ -413,7 +398,8 @@ impl SearchIndex {
     }
 
     /// Replaces the whole index with `docs` in one commit; returns how many were
-    /// indexed. If a record is invalid, the index is left as it was.
+    /// indexed. If a record is invalid, the index is left as it was. The
+    /// [`stamp`](Self::stamp) stays as it was.
     pub fn rebuild(&self, docs: impl Iterator<Item = RecordDoc>) -> Result<u64, SearchError> {
         self.rebuild_with_progress(docs, |_| {})
     }
@@ -423,9 +409,30 @@ impl SearchIndex {
     pub fn rebuild_with_progress(
         &self,
         docs: impl Iterator<Item = RecordDoc>,
+        progress: impl FnMut(u64),
+    ) -> Result<u64, SearchError> {
+        self.rebuild_inner(None, docs, progress)
+    }
+
+    /// [`rebuild`](Self::rebuild), recording `stamp` with the commit: a
+    /// short text naming what the documents' labels were derived from (a
+    /// hash of the record types' labels), read back by [`stamp`](Self::stamp)
+    /// to tell whether a rebuild is due. Later upserts keep it.
+    pub fn rebuild_stamped(
+        &self,
+        docs: impl Iterator<Item = RecordDoc>,
+        stamp: &str,
+    ) -> Result<u64, SearchError> {
+        self.rebuild_inner(Some(stamp), docs, |_| {})
+    }
+
+    fn rebuild_inner(
+        &self,
+        stamp: Option<&str>,
+        docs: impl Iterator<Item = RecordDoc>,
         mut progress: impl FnMut(u64),
     ) -> Result<u64, SearchError> {
-        self.write(|writer, fields| {
+        self.write(stamp, |writer, fields| {
             writer.delete_all_documents()?;
             let mut count = 0u64;
             for doc in docs {
@@ -443,7 +450,8 @@ impl SearchIndex {
     }
 
     /// Finds the records within `scope_path` (a materialized path like "/1/7/";
-    /// "/" for the whole county) whose topics or minutes match `query`, best
+    /// "/" for the whole county) whose topics, minutes, type label or
+    /// organization name match `query`, best
     /// first. `limit` is capped at [`MAX_LIMIT`], `offset` at [`MAX_OFFSET`].
     ///
     /// Any text is accepted; only an empty (or whitespace) query and one longer
@@ -542,72 +550,4 @@ impl SearchIndex {
             relaxed,
         })
     }
-}
-
-/// Escapes text for HTML element content and attribute values.
-fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-}
-
-/// The excerpt of `text` with the most highlighted terms, escaped, matches in
-/// `<mark>`; without any match, the first `fallback_chars` characters.
-fn snippet_html(generator: &SnippetGenerator, text: &str, fallback_chars: usize) -> String {
-    let snippet = generator.snippet(text);
-    let mut html = String::new();
-    if snippet.is_empty() {
-        let cut = text
-            .char_indices()
-            .nth(fallback_chars)
-            .map_or(text.len(), |(i, _)| i);
-        escape_into(&mut html, &text[..cut]);
-        if cut < text.len() {
-            html.push('…');
-        }
-        return html;
-    }
-    let fragment = snippet.fragment();
-    let range = snippet.fragment_range();
-    // Text cut off before or after the fragment: an ellipsis, unless it is only
-    // punctuation, which is kept.
-    let head = &text[..range.start];
-    if head.chars().any(tokenize::is_word_char) {
-        html.push('…');
-    } else {
-        escape_into(&mut html, head);
-    }
-    // Merge overlapping and adjacent matches (the bigrams of 谈心谈话 overlap).
-    let mut marks: Vec<std::ops::Range<usize>> = snippet.highlighted().to_vec();
-    marks.sort_by_key(|r| (r.start, r.end));
-    let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(marks.len());
-    for mark in marks {
-        match merged.last_mut() {
-            Some(last) if mark.start <= last.end => last.end = last.end.max(mark.end),
-            _ => merged.push(mark),
-        }
-    }
-    let mut at = 0;
-    for mark in merged {
-        escape_into(&mut html, &fragment[at..mark.start]);
-        html.push_str("<mark>");
-        escape_into(&mut html, &fragment[mark.clone()]);
-        html.push_str("</mark>");
-        at = mark.end;
-    }
-    escape_into(&mut html, &fragment[at..]);
-    let tail = &text[range.end..];
-    if tail.chars().any(tokenize::is_word_char) {
-        html.push('…');
-    } else {
-        escape_into(&mut html, tail);
-    }
-    html
 }

@@ -4,9 +4,11 @@
 //! digit (spaces, punctuation, quotes, emoji…), so no input can be a syntax
 //! error. Each segment must match (AND), and a segment matches a record when
 //! either
-//! * its bigrams occur as a phrase in the topics or the minutes — the segment
-//!   is a substring of the text — or
-//! * all its jieba words occur in the record (topics or minutes).
+//! * its bigrams occur as a phrase in the topics, the minutes, the type label
+//!   or the organization's name — the segment is a substring of the text — or
+//! * all its jieba words occur in the record (in any of those fields), each
+//!   as a word or, for words of two or more characters, as a substring (乙村
+//!   of 乙村党课 inside 中共乙村支部委员会, which jieba cuts differently).
 //!
 //! If that strict query finds nothing and the text has more than one word, the
 //! relaxed query accepts records matching any segment or any word of two or
@@ -14,15 +16,55 @@
 
 use std::collections::BTreeMap;
 
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
-use crate::Fields;
+use crate::schema::Fields;
 use crate::tokenize::{bigram_tokens, is_word_char, jieba_tokens};
 
 /// Matches in the topics weigh more than matches in the minutes.
 const TOPICS_BOOST: f32 = 2.0;
+
+/// The score of a match in the type label or the organization's name, per
+/// field and segment: a constant below any BM25 score a topic or minutes
+/// match practically gets (an idf near 0.02 would need the word in 98% of
+/// the records), so these matches find records and break ties among equal
+/// text matches without outranking them.
+const LABEL_SCORE: f32 = 0.01;
+
+/// How a field's matches are scored.
+#[derive(Clone, Copy)]
+enum Weight {
+    /// BM25, multiplied.
+    Boost(f32),
+    /// A constant.
+    Constant(f32),
+}
+
+/// The searched fields: (jieba field, bigram field, weight).
+fn searched(fields: &Fields) -> [(Field, Field, Weight); 4] {
+    [
+        (
+            fields.topics,
+            fields.topics_bigram,
+            Weight::Boost(TOPICS_BOOST),
+        ),
+        (fields.minutes, fields.minutes_bigram, Weight::Boost(1.0)),
+        (
+            fields.type_label,
+            fields.type_label_bigram,
+            Weight::Constant(LABEL_SCORE),
+        ),
+        (
+            fields.org_name,
+            fields.org_name_bigram,
+            Weight::Constant(LABEL_SCORE),
+        ),
+    ]
+}
 
 /// One run of letters and digits of the user's text.
 pub struct Segment {
@@ -53,20 +95,20 @@ pub fn segments(text: &str) -> Vec<Segment> {
         .collect()
 }
 
-fn term(field: tantivy::schema::Field, text: &str) -> Term {
+fn term(field: Field, text: &str) -> Term {
     Term::from_field_text(field, text)
 }
 
-fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
-    if (boost - 1.0).abs() < f32::EPSILON {
-        query
-    } else {
-        Box::new(BoostQuery::new(query, boost))
+fn weighted(query: Box<dyn Query>, weight: Weight) -> Box<dyn Query> {
+    match weight {
+        Weight::Boost(boost) if (boost - 1.0).abs() < f32::EPSILON => query,
+        Weight::Boost(boost) => Box::new(BoostQuery::new(query, boost)),
+        Weight::Constant(score) => Box::new(ConstScoreQuery::new(query, score)),
     }
 }
 
 /// The segment as a substring of one bigram field.
-fn phrase(field: tantivy::schema::Field, bigrams: &[String]) -> Option<Box<dyn Query>> {
+fn phrase(field: Field, bigrams: &[String]) -> Option<Box<dyn Query>> {
     match bigrams {
         [] => None,
         [one] => Some(Box::new(TermQuery::new(
@@ -82,32 +124,44 @@ fn phrase(field: tantivy::schema::Field, bigrams: &[String]) -> Option<Box<dyn Q
     }
 }
 
-/// The segment as a substring of the topics or of the minutes.
-fn substring(fields: &Fields, segment: &Segment) -> Vec<(Occur, Box<dyn Query>)> {
-    let mut clauses = Vec::new();
-    if let Some(q) = phrase(fields.topics_bigram, &segment.bigrams) {
-        clauses.push((Occur::Should, boosted(q, TOPICS_BOOST)));
-    }
-    if let Some(q) = phrase(fields.minutes_bigram, &segment.bigrams) {
-        clauses.push((Occur::Should, q));
-    }
-    clauses
+/// Text with these bigrams as a substring of any searched field.
+fn substring(fields: &Fields, bigrams: &[String]) -> Vec<(Occur, Box<dyn Query>)> {
+    searched(fields)
+        .into_iter()
+        .filter_map(|(_, bigram, weight)| {
+            phrase(bigram, bigrams).map(|q| (Occur::Should, weighted(q, weight)))
+        })
+        .collect()
 }
 
-/// One jieba word in the topics or in the minutes.
+/// One jieba word as a word, or (two characters or more) as a substring, of
+/// any searched field.
+fn word_or_substring(fields: &Fields, w: &str) -> Box<dyn Query> {
+    let mut alternatives = vec![(Occur::Should, word(fields, w))];
+    if w.chars().count() >= 2 {
+        let bigrams: Vec<String> = bigram_tokens(w, false)
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        alternatives.extend(substring(fields, &bigrams));
+    }
+    Box::new(BooleanQuery::new(alternatives))
+}
+
+/// One jieba word in any searched field.
 fn word(fields: &Fields, word: &str) -> Box<dyn Query> {
-    let topics: Box<dyn Query> = Box::new(TermQuery::new(
-        term(fields.topics, word),
-        IndexRecordOption::WithFreqs,
-    ));
-    let minutes: Box<dyn Query> = Box::new(TermQuery::new(
-        term(fields.minutes, word),
-        IndexRecordOption::WithFreqs,
-    ));
-    Box::new(BooleanQuery::new(vec![
-        (Occur::Should, boosted(topics, TOPICS_BOOST)),
-        (Occur::Should, minutes),
-    ]))
+    Box::new(BooleanQuery::new(
+        searched(fields)
+            .into_iter()
+            .map(|(jieba, _, weight)| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    term(jieba, word),
+                    IndexRecordOption::WithFreqs,
+                ));
+                (Occur::Should, weighted(q, weight))
+            })
+            .collect(),
+    ))
 }
 
 fn scope_clause(fields: &Fields, scope: &str) -> (Occur, Box<dyn Query>) {
@@ -124,12 +178,12 @@ fn scope_clause(fields: &Fields, scope: &str) -> (Occur, Box<dyn Query>) {
 pub fn strict(fields: &Fields, segments: &[Segment], scope: &str) -> Box<dyn Query> {
     let mut clauses = vec![scope_clause(fields, scope)];
     for segment in segments {
-        let mut alternatives = substring(fields, segment);
+        let mut alternatives = substring(fields, &segment.bigrams);
         if !segment.words.is_empty() {
             let all_words = segment
                 .words
                 .iter()
-                .map(|w| (Occur::Must, word(fields, w)))
+                .map(|w| (Occur::Must, word_or_substring(fields, w)))
                 .collect();
             alternatives.push((Occur::Should, Box::new(BooleanQuery::new(all_words))));
         }
@@ -147,9 +201,9 @@ pub fn relaxed(fields: &Fields, segments: &[Segment], scope: &str) -> Option<Box
     }
     let mut any = Vec::new();
     for segment in segments {
-        any.extend(substring(fields, segment));
+        any.extend(substring(fields, &segment.bigrams));
         for w in segment.words.iter().filter(|w| w.chars().count() >= 2) {
-            any.push((Occur::Should, word(fields, w)));
+            any.push((Occur::Should, word_or_substring(fields, w)));
         }
     }
     if any.is_empty() {

@@ -18,6 +18,7 @@ fn a_discarded_index_opens_empty_and_other_files_stay() {
                 held_on: "2026-11-20".into(),
                 title_or_topics: "专题党课".into(),
                 minutes: String::new(),
+                ..RecordDoc::default()
             }])
             .unwrap();
     }

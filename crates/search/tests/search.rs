@@ -19,6 +19,7 @@ fn record(id: i64, org_path: &str, topics: &str, minutes: &str) -> RecordDoc {
         held_on: format!("2025-03-{:02}", id % 28 + 1),
         title_or_topics: topics.to_owned(),
         minutes: minutes.to_owned(),
+        ..RecordDoc::default()
     }
 }
 

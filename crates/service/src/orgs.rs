@@ -330,6 +330,10 @@ pub async fn update(
         "after": {"name": after.name, "kind": after.kind, "sector": after.sector, "secretary": after.secretary_name, "vacant_since": after.secretary_vacant_since, "unit": after.unit_name, "population": after.population},
     })).await?;
     events::commit(svc, tx, [Change::new(ChangeKind::Orgs, &after.path)]).await?;
+    // Records are found by their organization's name.
+    if after.name != before.name {
+        crate::records::reindex_org(svc, id).await;
+    }
     Ok(after)
 }
 

@@ -265,6 +265,10 @@ pub async fn upload(svc: &Services, actor: &Actor, bytes: &[u8]) -> ServiceResul
     )
     .await?;
     tx.commit().await?;
+    // Records are found by their type's label.
+    if crate::records::labels_differ(&before.profile, &profile) {
+        crate::records::relabel_in_background(svc);
+    }
     Ok(ActiveProfile {
         version,
         profile: remember(profile),

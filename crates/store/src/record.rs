@@ -7,6 +7,11 @@
 use crate::{DbError, DbResult, dynamic, placeholders};
 use sqlx::AnyConnection;
 
+mod texts;
+pub use texts::{
+    RecordTextRow, count_all, org_texts_after, subtree_texts_after, text_of, texts_after,
+};
+
 /// One row of `records`.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct RecordRow {
@@ -573,71 +578,4 @@ pub async fn delete_attachment(conn: &mut AnyConnection, id: i64) -> DbResult<()
         .await
         .map_err(DbError::from_sqlx)?;
     Ok(())
-}
-
-/// What the full-text index needs of a record.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct RecordTextRow {
-    pub id: i64,
-    pub org_id: i64,
-    pub org_path: String,
-    pub record_type: String,
-    pub held_on: String,
-    pub topics: String,
-    pub minutes: String,
-}
-
-/// Up to `limit` records with an id above `after_id`, in id order: the
-/// full-text index is rebuilt page by page, never holding every record.
-pub async fn texts_after(
-    conn: &mut AnyConnection,
-    after_id: i64,
-    limit: i64,
-) -> DbResult<Vec<RecordTextRow>> {
-    Ok(sqlx::query_as::<_, RecordTextRow>(
-        "SELECT id, org_id, org_path, record_type, held_on, topics, minutes FROM records \
-         WHERE id > $1 ORDER BY id LIMIT $2",
-    )
-    .bind(after_id)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?)
-}
-
-/// One record's text, if it exists.
-pub async fn text_of(conn: &mut AnyConnection, id: i64) -> DbResult<Option<RecordTextRow>> {
-    Ok(sqlx::query_as::<_, RecordTextRow>(
-        "SELECT id, org_id, org_path, record_type, held_on, topics, minutes FROM records WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?)
-}
-
-/// Every record in the database (to compare with the index).
-pub async fn count_all(conn: &mut AnyConnection) -> DbResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM records")
-        .fetch_one(&mut *conn)
-        .await?)
-}
-
-/// Up to `limit` records of a subtree (`path` up to `upper`, see
-/// `org::upper_of`) with an id above `after_id`, in id order.
-pub async fn subtree_texts_after(
-    conn: &mut AnyConnection,
-    path: &str,
-    upper: &str,
-    after_id: i64,
-    limit: i64,
-) -> DbResult<Vec<RecordTextRow>> {
-    Ok(sqlx::query_as::<_, RecordTextRow>(
-        "SELECT id, org_id, org_path, record_type, held_on, topics, minutes FROM records \
-         WHERE org_path >= $1 AND org_path < $2 AND id > $3 ORDER BY id LIMIT $4",
-    )
-    .bind(path)
-    .bind(upper)
-    .bind(after_id)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?)
 }

@@ -71,7 +71,7 @@ fn topics(record_type: &str) -> &'static [&'static str] {
         ],
         "branch_committee_meeting" => &[
             "研究本月党建工作安排",
-            "研究党员教育管理工作",
+            "研究巡察反馈问题整改工作",
             "研究困难党员帮扶事项",
             "研究乡村振兴重点工作",
         ],
@@ -89,8 +89,8 @@ fn topics(record_type: &str) -> &'static [&'static str] {
             "开展人居环境整治志愿活动",
         ],
         "org_life_meeting" => &[
-            "召开年度组织生活会，开展批评和自我批评",
-            "专题组织生活会，对照检视问题",
+            "召开年度组织生活会，会前开展谈心谈话，会上开展批评和自我批评",
+            "专题组织生活会，对照检视问题，明确整改措施",
         ],
         "member_appraisal" => &["开展年度民主评议党员"],
         "ideology_work_study" => &[

@@ -15,9 +15,10 @@ pub use files::{
     FileKind, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, Upload, clean_name, content_disposition,
 };
 pub use form::{AttendanceForm, RecordForm, quorum_notice};
+pub(crate) use search::labels_differ;
 pub use search::{
-    SEARCH_PER_PAGE, SearchHit, SearchResults, index_is_stale, rebuild_index, reindex_subtree,
-    search,
+    SEARCH_PER_PAGE, SearchHit, SearchResults, index_is_stale, rebuild_index, reindex_org,
+    reindex_subtree, relabel_in_background, search,
 };
 
 use crate::actor::Actor;

@@ -1,7 +1,11 @@
-//! Full-text search over the records' topics and minutes (`dangjian-search`),
-//! scoped to the user's subtree, and the upkeep of the index: each record
-//! change is mirrored after its transaction commits, and the whole index is
-//! rebuilt from the database when it is new or disagrees with it.
+//! Full-text search over the records' topics and minutes, their type labels
+//! and their organizations' names (`dangjian-search`), scoped to the user's
+//! subtree, and the upkeep of the index: each record change is mirrored
+//! after its transaction commits, a renamed organization's records are
+//! re-indexed, and the whole index is rebuilt from the database when it is
+//! new, disagrees with it, or was built with other type labels (the index is
+//! stamped with a hash of the active profile's labels; a profile upload that
+//! changes them rebuilds it in the background).
 //!
 //! The database is the truth. An index failure is logged and never undoes
 //! or refuses a committed record; the next rebuild repairs the index. Hits
@@ -11,12 +15,14 @@
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::{Services, policy};
+use dangjian_domain::policy::Profile;
 use dangjian_domain::role::Permission;
 use dangjian_search::{RecordDoc, SearchError, SearchIndex};
 use dangjian_store::DbError;
 use dangjian_store::org as odb;
 use dangjian_store::record::{self as db, RecordTextRow};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::time::Duration;
@@ -60,15 +66,59 @@ pub struct SearchResults {
     pub relaxed: bool,
 }
 
-fn doc_of(r: RecordTextRow) -> RecordDoc {
-    RecordDoc {
-        id: r.id,
-        org_id: r.org_id,
-        org_path: r.org_path,
-        record_type: r.record_type,
-        held_on: r.held_on,
-        title_or_topics: r.topics,
-        minutes: r.minutes,
+/// The record types' labels of the active profile, as the index holds them.
+struct Labels {
+    by_code: HashMap<String, String>,
+    /// Names the labels: the index's stamp.
+    stamp: String,
+}
+
+impl Labels {
+    fn of(profile: &Profile) -> Self {
+        let mut pairs: Vec<(&str, &str)> = profile
+            .record_types()
+            .iter()
+            .map(|t| (t.code.as_str(), t.label.as_str()))
+            .collect();
+        pairs.sort_unstable();
+        let mut hash = Sha256::new();
+        for (code, label) in &pairs {
+            hash.update(code.as_bytes());
+            hash.update([0x1f]);
+            hash.update(label.as_bytes());
+            hash.update([0x1e]);
+        }
+        Labels {
+            by_code: pairs
+                .into_iter()
+                .map(|(c, l)| (c.to_owned(), l.to_owned()))
+                .collect(),
+            stamp: format!("labels:{}", hex::encode(hash.finalize())),
+        }
+    }
+
+    async fn active(svc: &Services) -> ServiceResult<Self> {
+        Ok(Self::of(&policy::active(svc).await?.profile))
+    }
+
+    /// The record's text with its type's label (the code for a type the
+    /// profile no longer has).
+    fn doc_of(&self, r: RecordTextRow) -> RecordDoc {
+        RecordDoc {
+            type_label: self
+                .by_code
+                .get(&r.record_type)
+                .cloned()
+                .unwrap_or_else(|| r.record_type.clone()),
+            id: r.id,
+            org_id: r.org_id,
+            org_path: r.org_path,
+            record_type: r.record_type,
+            org_name: r.org_name,
+            held_on: r.held_on,
+            title_or_topics: r.topics,
+            minutes: r.minutes,
+        }
     }
 }
 
@@ -86,20 +136,22 @@ fn sqlx_io(message: String) -> sqlx::Error {
 /// upserted when it exists, removed when it does not. Never fails: a
 /// problem is logged and left for the next rebuild.
 pub(super) async fn sync_record(svc: &Services, id: i64) {
-    let row = match svc.store.read().await {
-        Ok(mut conn) => db::text_of(&mut conn, id).await,
-        Err(e) => Err(e),
+    let read = async {
+        let labels = Labels::active(svc).await?;
+        let mut conn = svc.store.read().await?;
+        let row = db::text_of(&mut conn, id).await?;
+        ServiceResult::Ok(row.map(|r| labels.doc_of(r)))
     };
-    let row = match row {
-        Ok(r) => r,
+    let doc = match read.await {
+        Ok(d) => d,
         Err(e) => {
             tracing::warn!(record = id, error = %e, "search index not updated: record unreadable");
             return;
         }
     };
     let index = svc.search.clone();
-    let work = tokio::task::spawn_blocking(move || match row {
-        Some(r) => index.upsert(&[doc_of(r)]),
+    let work = tokio::task::spawn_blocking(move || match doc {
+        Some(d) => index.upsert(&[d]),
         None => index.delete(&[id]),
     });
     match tokio::time::timeout(INDEX_WAIT, work).await {
@@ -119,23 +171,52 @@ pub(super) async fn sync_record(svc: &Services, id: i64) {
     }
 }
 
+/// Which records to re-index.
+enum Reindex<'a> {
+    /// The subtree at this path.
+    Subtree(&'a str),
+    /// One organization's own records.
+    Org(i64),
+}
+
 /// Re-indexes the records of the subtree at `path` after its organizations
 /// moved (their paths changed in the database). Never fails: a problem is
 /// logged and left for the next rebuild.
 pub async fn reindex_subtree(svc: &Services, path: &str) {
-    let upper = odb::upper_of(path);
+    reindex(svc, Reindex::Subtree(path)).await;
+}
+
+/// Re-indexes organization `org_id`'s records after it was renamed (the
+/// index finds records by their organization's name). Never fails: a
+/// problem is logged and left for the next rebuild.
+pub async fn reindex_org(svc: &Services, org_id: i64) {
+    reindex(svc, Reindex::Org(org_id)).await;
+}
+
+async fn reindex(svc: &Services, which: Reindex<'_>) {
+    let labels = match Labels::active(svc).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(error = %e, "search index not updated: no policy profile");
+            return;
+        }
+    };
     let mut after = 0;
     loop {
         let rows = match svc.store.read().await {
-            Ok(mut conn) => {
-                db::subtree_texts_after(&mut conn, path, &upper, after, REBUILD_BATCH).await
-            }
+            Ok(mut conn) => match which {
+                Reindex::Subtree(path) => {
+                    let upper = odb::upper_of(path);
+                    db::subtree_texts_after(&mut conn, path, &upper, after, REBUILD_BATCH).await
+                }
+                Reindex::Org(id) => db::org_texts_after(&mut conn, id, after, REBUILD_BATCH).await,
+            },
             Err(e) => Err(e),
         };
         let rows = match rows {
             Ok(r) => r,
             Err(e) => {
-                tracing::warn!(path, error = %e, "search index not updated after a move");
+                tracing::warn!(error = %e, "search index not updated after an organization changed");
                 return;
             }
         };
@@ -144,25 +225,68 @@ pub async fn reindex_subtree(svc: &Services, path: &str) {
         };
         after = last.id;
         let index = svc.search.clone();
-        let docs: Vec<RecordDoc> = rows.into_iter().map(doc_of).collect();
+        let docs: Vec<RecordDoc> = rows.into_iter().map(|r| labels.doc_of(r)).collect();
         match tokio::task::spawn_blocking(move || index.upsert(&docs)).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
-                tracing::warn!(path, error = %e, "search index not updated after a move; a rebuild repairs it");
+                tracing::warn!(error = %e, "search index not updated after an organization changed; a rebuild repairs it");
                 return;
             }
             Err(e) => {
-                tracing::warn!(path, error = %e, "search index update panicked");
+                tracing::warn!(error = %e, "search index update panicked");
                 return;
             }
         }
     }
 }
 
-/// Whether the index should be rebuilt: it was just created, or it does not
-/// hold as many records as the database.
+/// Whether two profiles label the record types differently (the index
+/// then needs a rebuild).
+pub(crate) fn labels_differ(a: &Profile, b: &Profile) -> bool {
+    Labels::of(a).stamp != Labels::of(b).stamp
+}
+
+/// After a profile upload: when the index was built with other type labels,
+/// rebuilds it in the background (pages are served meanwhile; searches see
+/// the old labels until the rebuild commits). Never fails: a problem is
+/// logged, and the stamp check at the next start rebuilds again.
+pub fn relabel_in_background(svc: &Services) {
+    let svc = svc.clone();
+    tokio::spawn(async move {
+        let due = async {
+            let labels = Labels::active(&svc).await?;
+            let stamp = svc.search.stamp().map_err(|e| index_failure(&e))?;
+            ServiceResult::Ok(stamp.as_deref() != Some(labels.stamp.as_str()))
+        };
+        match due.await {
+            Ok(false) => {}
+            Ok(true) => match rebuild_index(&svc).await {
+                Ok(n) => tracing::info!(
+                    records = n,
+                    "full-text index rebuilt with the new type labels"
+                ),
+                Err(e) => tracing::error!(error = %e, "full-text index rebuild failed"),
+            },
+            Err(e) => tracing::error!(error = %e, "cannot check the full-text index"),
+        }
+    });
+}
+
+/// Whether the index should be rebuilt: it was just created, it was built
+/// with other type labels than the active profile's, or it does not hold as
+/// many records as the database.
 pub async fn index_is_stale(svc: &Services) -> ServiceResult<bool> {
     if svc.search.was_created() {
+        return Ok(true);
+    }
+    let labels = Labels::active(svc).await?;
+    if svc
+        .search
+        .stamp()
+        .map_err(|e| index_failure(&e))?
+        .as_deref()
+        != Some(labels.stamp.as_str())
+    {
         return Ok(true);
     }
     let mut conn = svc.store.read().await?;
@@ -177,11 +301,13 @@ pub async fn index_is_stale(svc: &Services) -> ServiceResult<bool> {
 /// (searches see the old index until the commit). Writes made meanwhile
 /// queue behind the rebuild and land after it.
 pub async fn rebuild_index(svc: &Services) -> ServiceResult<u64> {
+    let labels = Labels::active(svc).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<RecordDoc>>(4);
     let index: SearchIndex = svc.search.clone();
+    let stamp = labels.stamp.clone();
     let writer = tokio::task::spawn_blocking(move || {
         let docs = std::iter::from_fn(move || rx.blocking_recv()).flatten();
-        index.rebuild(docs)
+        index.rebuild_stamped(docs, &stamp)
     });
     let mut after = 0;
     let read: ServiceResult<()> = async {
@@ -193,7 +319,7 @@ pub async fn rebuild_index(svc: &Services) -> ServiceResult<u64> {
             };
             after = last.id;
             if tx
-                .send(rows.into_iter().map(doc_of).collect())
+                .send(rows.into_iter().map(|r| labels.doc_of(r)).collect())
                 .await
                 .is_err()
             {
