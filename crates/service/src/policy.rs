@@ -292,6 +292,7 @@ pub struct PolicyView {
     pub states: Vec<VersionState>,
     /// The versions in force from today on, in order (today's first).
     pub upcoming: Vec<VersionSpan>,
+    pub today: Date,
 }
 
 /// The profile in force (its rules: record types, obligations, terms) and
@@ -319,6 +320,7 @@ pub async fn view(svc: &Services, actor: &Actor) -> ServiceResult<PolicyView> {
         versions,
         states,
         upcoming,
+        today,
     })
 }
 
