@@ -1,7 +1,8 @@
-//! `dangjian policy`: print the text of the active or a stored version of
-//! the policy profile, and load a new version as a named user (the service
-//! checks that the user may: county administrators only). A refused profile
-//! prints every line-precise message and exits with code 1.
+//! `dangjian policy`: print the text of the version in force today or of a
+//! stored version of the policy profile, and load a new version as a named
+//! user (the service checks that the user may: county administrators only),
+//! in force from `--effective` (default: the first day of next month). A
+//! refused profile prints every line-precise message and exits with code 1.
 
 use crate::data::actor;
 use anyhow::{Context, Result, bail};
@@ -13,28 +14,54 @@ use std::process::ExitCode;
 
 #[derive(Subcommand, Debug)]
 pub enum PolicyCommand {
-    /// Print the profile text (TOML) of the active version, or of --version N.
+    /// Print the profile text (TOML) of the version in force today, or of
+    /// --version N.
     Show {
         /// Number of a stored version (1, 2, …; see the 政策配置 page).
         #[arg(long)]
         version: Option<i64>,
     },
-    /// Load FILE as the new active version, acting as --user. Prints the new
-    /// version number, or every error as 第N行第M列：… (exit code 1); a
-    /// refused file changes nothing.
+    /// Load FILE as a new version, acting as --user, in force from
+    /// --effective (default: the first day of next month). Prints the new
+    /// version number and its effective day, or every error as 第N行第M列：…
+    /// (exit code 1); a refused file changes nothing.
     Upload {
         /// The profile, a UTF-8 TOML file (at most 512 KB).
         file: PathBuf,
         /// Username whose role the upload runs with (county administrator).
         #[arg(long)]
         user: String,
+        /// First day the version is in force (生效日期), YYYY-MM-DD; not
+        /// before today unless --retroactive is given.
+        #[arg(long)]
+        effective: Option<String>,
+        /// 追溯适用: let --effective lie before today, so that past periods
+        /// are judged again by this version (needs --reason; audited).
+        #[arg(long, requires = "reason")]
+        retroactive: bool,
+        /// Why the version applies retroactively (kept with it, audited).
+        #[arg(long)]
+        reason: Option<String>,
     },
 }
 
 pub async fn run(svc: &Services, command: PolicyCommand) -> Result<ExitCode> {
     match command {
         PolicyCommand::Show { version } => show(svc, version).await,
-        PolicyCommand::Upload { file, user } => upload(svc, &file, &user).await,
+        PolicyCommand::Upload {
+            file,
+            user,
+            effective,
+            retroactive,
+            reason,
+        } => {
+            let effective = policy::Effective {
+                from: effective,
+                retroactive,
+                reason: reason.unwrap_or_default(),
+            };
+            upload(svc, &file, &user, &effective).await
+        }
     }
 }
 
@@ -62,22 +89,28 @@ async fn show(svc: &Services, version: Option<i64>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn upload(svc: &Services, file: &PathBuf, user: &str) -> Result<ExitCode> {
+async fn upload(
+    svc: &Services,
+    file: &PathBuf,
+    user: &str,
+    effective: &policy::Effective,
+) -> Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("无法读取文件 {}", file.display()))?;
     let actor = actor(svc, user).await?;
-    match policy::upload(svc, &actor, &bytes).await {
+    match policy::upload_with(svc, &actor, &bytes, effective).await {
         Ok(a) => {
             println!(
-                "已上传并启用政策配置第{}版（{}），内容校验码 {}",
+                "已上传政策配置第{}版（{}），自{}起生效，内容校验码 {}",
                 a.version,
                 a.profile.version(),
+                a.effective_from,
                 a.profile.content_hash()
             );
             Ok(ExitCode::SUCCESS)
         }
         Err(ServiceError::Invalid(errors)) => {
             eprintln!(
-                "配置文件 {} 有 {} 处错误，未上传，原版本继续生效：",
+                "配置文件 {} 有 {} 处错误，未上传，原有版本不变：",
                 file.display(),
                 errors.len()
             );

@@ -71,9 +71,17 @@ fn write_sheet(
     ws.write_string_with_format(2, 0, "组织", bold)
         .map_err(xlsx_error)?;
     ws.set_column_width(0, 28).map_err(xlsx_error)?;
+    write_text(ws, 1, 0, &view.basis_text(), quoted)?;
+    // Over several versions each column names the one that judged it.
+    let several = view.versions.len() > 1;
     for (j, p) in ob.periods.iter().enumerate() {
         let col = u16::try_from(j + 1).unwrap_or(u16::MAX);
-        ws.write_string_with_format(2, col, &p.label, bold)
+        let label = if several {
+            format!("{}（第{}版）", p.label, p.profile_version)
+        } else {
+            p.label.clone()
+        };
+        ws.write_string_with_format(2, col, &label, bold)
             .map_err(xlsx_error)?;
         ws.set_column_width(col, 16).map_err(xlsx_error)?;
     }
@@ -98,8 +106,10 @@ fn write_sheet(
             .map_err(xlsx_error)?;
     }
     let note = format!(
-        "{}；按政策配置第{}版（{}）计算，统计至{}",
-        view.org.name, view.profile_version, view.profile_label, view.today
+        "{}；{}，统计至{}",
+        view.org.name,
+        view.basis_text(),
+        view.today
     );
     write_text(ws, row + 2, 0, &note, quoted)?;
     Ok(())

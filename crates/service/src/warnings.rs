@@ -261,8 +261,9 @@ fn code_of<T: Serialize>(v: &T) -> String {
     }
 }
 
-/// Evaluates `org_id` and everything below it against the active profile
-/// and stores the outcome as a snapshot, in one transaction with its audit
+/// Evaluates `org_id` and everything below it against the profile in force
+/// on the run date (a run judges "now"; the twelve months of compliance it
+/// reads judge each period by the version in force then) and stores the outcome as a snapshot, in one transaction with its audit
 /// row (`warning.run`).
 pub async fn evaluate_scope(
     svc: &Services,
@@ -293,7 +294,8 @@ pub(crate) async fn evaluate_as(
     // at scale 100, and other writes must not wait for it (the background
     // worker runs it after every burst of changes). Only the snapshot's
     // insert takes the lock.
-    let active = policy::active(svc).await?;
+    let schedule = policy::schedule(svc).await?;
+    let active = policy::in_force_of(&schedule, today).ok_or(ServiceError::NotFound)?;
     let (scope, orgs, facts) = {
         let mut snap = svc.store.read_snapshot().await?;
         let scope: OrgRow = odb::get_org(&mut snap, org_id).await?;
@@ -312,7 +314,7 @@ pub(crate) async fn evaluate_as(
                 .map_err(|_| ServiceError::NotFound)?,
             to: today,
         };
-        let rates = compliance::rates_in(&mut snap, svc, &active, &scope.path, window).await?;
+        let rates = compliance::rates_in(&mut snap, svc, &schedule, &scope.path, window).await?;
         let manual =
             crate::org_facts::for_engine(&mut snap, today.year(), &scope.path, &upper).await?;
         let facts = build_facts(&orgs, &terms, &stats, &rates, &manual, today);

@@ -190,7 +190,10 @@ async fn a_bad_profile_is_refused_with_line_numbers_and_the_active_one_stays() {
         );
         assert_eq!(
             invalid(policy::upload(&t.svc, &admin, DEFAULT_PROFILE_TOML.as_bytes()).await),
-            fe("profile", "与当前生效的第1版配置完全相同，无需重复上传")
+            fe(
+                "profile",
+                "与2026-12-01起适用的第1版配置完全相同，无需重复上传"
+            )
         );
         // Only the county administrator loads profiles.
         assert!(matches!(
@@ -206,7 +209,14 @@ async fn a_bad_profile_is_refused_with_line_numbers_and_the_active_one_stays() {
             "version = \"jiangxi-county-2026.2\"",
             1,
         );
-        let v2 = policy::upload(&t.svc, &town, good.as_bytes())
+        // From the fourth quarter on, chosen retroactively (today is
+        // 2026-11-29), so today's records and Q4's results use it.
+        let q4 = policy::Effective {
+            from: Some("2026-10-01".into()),
+            retroactive: true,
+            reason: "测试：第四季度起适用".into(),
+        };
+        let v2 = policy::upload_with(&t.svc, &town, good.as_bytes(), &q4)
             .await
             .unwrap();
         assert_eq!(

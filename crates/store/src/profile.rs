@@ -1,7 +1,8 @@
 //! Policy profiles (政策配置) as stored: every loaded text with its own
-//! version number and which one is active. Parsing and validation are the
-//! domain's (`dangjian_domain::policy`); choosing to load one is the
-//! service's.
+//! version number and the day it takes effect (生效日期). Parsing,
+//! validation and which version is in force on a day are the domain's
+//! (`dangjian_domain::policy`, `policy::Schedule`); choosing to load one is
+//! the service's.
 
 use crate::{DbError, DbResult};
 use sqlx::AnyConnection;
@@ -14,20 +15,45 @@ pub struct ProfileRow {
     pub label: String,
     pub name: String,
     pub content_hash: String,
+    /// 1 for the newest upload (not necessarily in force yet).
     pub active: i64,
     pub created_by: String,
     pub created_at: String,
+    /// `YYYY-MM-DD`: the first day the version is in force.
+    pub effective_from: String,
+    /// Why it was made to take effect before its upload day (追溯适用);
+    /// empty otherwise.
+    pub retroactive_reason: String,
 }
 
-const COLS: &str = "version, label, name, content_hash, active, created_by, created_at";
+const COLS: &str = "version, label, name, content_hash, active, created_by, created_at, \
+                    effective_from, retroactive_reason";
 
-/// The active profile's number and hash, if any profile is stored.
-pub async fn active(conn: &mut AnyConnection) -> DbResult<Option<(i64, String)>> {
-    Ok(
-        sqlx::query_as("SELECT version, content_hash FROM policy_profiles WHERE active = 1")
-            .fetch_optional(&mut *conn)
-            .await?,
+/// One version's place in time, for the schedule.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DatedRow {
+    pub version: i64,
+    pub content_hash: String,
+    pub effective_from: String,
+}
+
+/// Every stored version's number, hash and effective day (a handful of
+/// rows: one per upload).
+pub async fn schedule(conn: &mut AnyConnection) -> DbResult<Vec<DatedRow>> {
+    Ok(sqlx::query_as(
+        "SELECT version, content_hash, effective_from FROM policy_profiles \
+         ORDER BY effective_from, version",
     )
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// Whether any profile is stored.
+pub async fn any(conn: &mut AnyConnection) -> DbResult<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM policy_profiles")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n > 0)
 }
 
 /// The text of a stored version.
@@ -56,10 +82,14 @@ pub struct NewProfile<'a> {
     pub content: &'a str,
     pub content_hash: &'a str,
     pub created_by: &'a str,
+    /// `YYYY-MM-DD`
+    pub effective_from: &'a str,
+    /// Empty unless it takes effect before its upload day.
+    pub retroactive_reason: &'a str,
 }
 
-/// Stores `p` as the next version and makes it the active one; returns its
-/// number. Run inside a write transaction (writers are serialized, so the
+/// Stores `p` as the next version and marks it the newest upload; returns
+/// its number. It is in force from `p.effective_from`. Run inside a write transaction (writers are serialized, so the
 /// next number cannot be taken twice).
 pub async fn insert_active(
     conn: &mut AnyConnection,
@@ -75,8 +105,8 @@ pub async fn insert_active(
         .execute(&mut *conn)
         .await?;
     sqlx::query(
-        "INSERT INTO policy_profiles (version, label, name, content, content_hash, active, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 1, $6, $7)",
+        "INSERT INTO policy_profiles (version, label, name, content, content_hash, active, created_by, created_at, \
+         effective_from, retroactive_reason) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9)",
     )
     .bind(version)
     .bind(p.label)
@@ -85,6 +115,8 @@ pub async fn insert_active(
     .bind(p.content_hash)
     .bind(p.created_by)
     .bind(now)
+    .bind(p.effective_from)
+    .bind(p.retroactive_reason)
     .execute(&mut *conn)
     .await
     .map_err(DbError::from_sqlx)?;

@@ -1,7 +1,10 @@
-//! 政策配置 pages: the active profile (version, label, hash, who loaded it
-//! and when), the history of versions with their texts to download, the
-//! rules summarised in Chinese (记录类型 / 适用组织 / 频次要求), and the
-//! upload of a new version (county administrators). A bad profile is shown
+//! 政策配置 pages: the profile in force today (version, label, hash, who
+//! loaded it and when, its 生效日期), the versions waiting to take effect,
+//! the history of versions with their effective days and texts to download,
+//! the rules summarised in Chinese (记录类型 / 适用组织 / 频次要求), and the
+//! upload of a new version with its 生效日期 (county administrators; by
+//! default the first day of next month, earlier than today only with the
+//! 追溯适用 box ticked and a reason). A bad profile is shown
 //! with every line-precise message and changes nothing. Every business role
 //! may read the rules it is held to; only the service decides who uploads.
 
@@ -18,10 +21,11 @@ use axum::routing::{get, post};
 use dangjian_domain::FieldError;
 use dangjian_domain::org::{OrgKind, Sector};
 use dangjian_domain::policy::Profile;
+use dangjian_domain::policy::next_period_start;
 use dangjian_domain::role::Permission;
 use dangjian_service::ServiceError;
 use dangjian_service::clock::display_ts;
-use dangjian_service::policy::{self, MAX_PROFILE_BYTES, PolicyView};
+use dangjian_service::policy::{self, Effective, MAX_PROFILE_BYTES, PolicyView};
 use dangjian_service::store::profile::ProfileRow;
 
 /// Largest upload body accepted: the service's profile limit plus the form.
@@ -103,22 +107,47 @@ struct PolicyPage {
     name: String,
     region: String,
     hash: String,
+    /// 最初 for the built-in default, else `YYYY-MM-DD`.
+    effective: String,
     active_row: Option<ProfileRow>,
-    versions: Vec<ProfileRow>,
+    /// (row, state label, state class) newest first.
+    versions: Vec<(ProfileRow, &'static str, &'static str)>,
+    /// Versions that take effect after today: (number, label, days).
+    upcoming: Vec<(i64, String, String)>,
     rules: Vec<RuleRow>,
     can_upload: bool,
+    /// The form's values (kept after a refusal).
+    form: Effective,
+    /// The default effective day shown in the form.
+    default_effective: String,
     errors: Vec<FieldError>,
     /// Set after a successful upload.
     notice: Option<String>,
 }
 
+impl PolicyPage {
+    /// The message of the first error on `field`, if any.
+    fn error_of(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
 fn page(
     u: &CurrentUser,
     v: PolicyView,
+    form: Effective,
     errors: Vec<FieldError>,
     notice: Option<String>,
 ) -> Response {
     let p = &v.active.profile;
+    let effective = if v.active.effective_from <= dangjian_domain::policy::BEGINNING {
+        "最初（内置默认配置）".to_owned()
+    } else {
+        v.active.effective_from.to_string()
+    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -140,16 +169,37 @@ fn page(
                 r.created_at = display_ts(&r.created_at);
                 r
             }),
+        effective,
         rules: rules(p),
+        upcoming: v
+            .upcoming
+            .iter()
+            .skip(1)
+            .map(|s| {
+                (
+                    s.active.version,
+                    s.active.profile.version().to_owned(),
+                    s.days_label(),
+                )
+            })
+            .collect(),
         versions: v
             .versions
             .into_iter()
-            .map(|mut r| {
+            .zip(v.states)
+            .map(|(mut r, st)| {
                 r.created_at = display_ts(&r.created_at);
-                r
+                let class = match st {
+                    policy::VersionState::InForce => "ok",
+                    policy::VersionState::Pending => "warn",
+                    _ => "off",
+                };
+                (r, st.label(), class)
             })
             .collect(),
         can_upload: u.actor.role.can(Permission::ManagePolicy),
+        default_effective: next_period_start(v.today).to_string(),
+        form,
         errors,
         notice,
     });
@@ -158,7 +208,7 @@ fn page(
 
 async fn show(State(st): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
     let v = policy::view(&st.svc, &user.actor).await?;
-    Ok(page(&user, v, Vec::new(), None))
+    Ok(page(&user, v, Effective::default(), Vec::new(), None))
 }
 
 async fn download(
@@ -184,8 +234,12 @@ async fn download(
     Ok(r)
 }
 
-/// Reads the multipart form; the CSRF token must come before the file.
-async fn read_upload(user: &CurrentUser, mut mp: Multipart) -> Result<Vec<u8>, Response> {
+/// Reads the multipart form (the file, 生效日期, 追溯适用 and its reason);
+/// the CSRF token must come before the file.
+async fn read_upload(
+    user: &CurrentUser,
+    mut mp: Multipart,
+) -> Result<(Vec<u8>, Effective), Response> {
     let bad = |msg: &str| {
         error_page(
             StatusCode::BAD_REQUEST,
@@ -204,6 +258,7 @@ async fn read_upload(user: &CurrentUser, mut mp: Multipart) -> Result<Vec<u8>, R
     };
     let mut csrf_ok = false;
     let mut bytes = Vec::new();
+    let mut effective = Effective::default();
     loop {
         let field = match mp.next_field().await {
             Ok(Some(f)) => f,
@@ -228,13 +283,22 @@ async fn read_upload(user: &CurrentUser, mut mp: Multipart) -> Result<Vec<u8>, R
                     Err(_) => return Err(bad("文件上传中断，请重试")),
                 };
             }
+            name @ ("effective_from" | "retroactive" | "retroactive_reason") => {
+                let name = name.to_owned();
+                let t = field.text().await.map_err(|_| bad("表单格式不正确"))?;
+                match name.as_str() {
+                    "effective_from" => effective.from = Some(t),
+                    "retroactive" => effective.retroactive = !t.is_empty(),
+                    _ => effective.reason = t,
+                }
+            }
             _ => {}
         }
     }
     if !csrf_ok {
         return Err(forbidden_csrf());
     }
-    Ok(bytes)
+    Ok((bytes, effective))
 }
 
 async fn upload(
@@ -244,7 +308,7 @@ async fn upload(
 ) -> Result<Response, AppError> {
     // Refuse before reading a body the user may not send at all.
     user.actor.require(Permission::ManagePolicy)?;
-    let bytes = match read_upload(&user, mp).await {
+    let (bytes, form) = match read_upload(&user, mp).await {
         Ok(b) => b,
         Err(r) => return Ok(r),
     };
@@ -253,6 +317,7 @@ async fn upload(
         return Ok(page(
             &user,
             v,
+            form,
             vec![FieldError::new(
                 "profile",
                 "请选择要上传的配置文件（.toml）",
@@ -260,19 +325,35 @@ async fn upload(
             None,
         ));
     }
-    match policy::upload(&st.svc, &user.actor, &bytes).await {
+    match policy::upload_with(&st.svc, &user.actor, &bytes, &form).await {
         Ok(a) => {
             let v = policy::view(&st.svc, &user.actor).await?;
-            let notice = format!(
-                "已上传并启用政策配置第{}版（{}），此后的完成情况按新版本计算。",
-                a.version,
-                a.profile.version()
-            );
-            Ok(page(&user, v, Vec::new(), Some(notice)))
+            let notice = if a.effective_from < v.today {
+                format!(
+                    "已上传政策配置第{}版（{}），追溯自{}起生效：此后开始的考核周期改按新版本计算（已记入审计日志）。",
+                    a.version,
+                    a.profile.version(),
+                    a.effective_from
+                )
+            } else {
+                format!(
+                    "已上传政策配置第{}版（{}），自{}起生效：此后开始的考核周期按新版本计算，此前的周期仍按原版本。",
+                    a.version,
+                    a.profile.version(),
+                    a.effective_from
+                )
+            };
+            Ok(page(
+                &user,
+                v,
+                Effective::default(),
+                Vec::new(),
+                Some(notice),
+            ))
         }
         Err(ServiceError::Invalid(errors)) => {
             let v = policy::view(&st.svc, &user.actor).await?;
-            Ok(page(&user, v, errors, None))
+            Ok(page(&user, v, form, errors, None))
         }
         Err(e) => Err(e.into()),
     }

@@ -10,8 +10,10 @@
 //! summed bottom-up once per obligation and period — no step compares every
 //! organization with every other.
 
+mod in_force;
 mod period;
 
+pub use in_force::{InForce, evaluate_in_force};
 pub use period::{Period, PeriodKind};
 
 use crate::ids::OrgId;
@@ -328,6 +330,20 @@ pub fn evaluate(
     window: Window,
     today: Date,
 ) -> Compliance {
+    evaluate_periods(profile, orgs, records, window, today, &|_| true)
+}
+
+/// Like [`evaluate`], for only the periods `keep` accepts (they must be
+/// consecutive for each obligation, as the periods starting in one span of
+/// days are).
+fn evaluate_periods(
+    profile: &Profile,
+    orgs: &[OrgFacts],
+    records: &[RecordFact<'_>],
+    window: Window,
+    today: Date,
+    keep_period: &dyn Fn(Period) -> bool,
+) -> Compliance {
     let mut index: HashMap<OrgId, usize> = HashMap::with_capacity(orgs.len());
     let mut keep = vec![false; orgs.len()];
     for (i, o) in orgs.iter().enumerate() {
@@ -367,7 +383,16 @@ pub fn evaluate(
     let obligations = profile
         .obligations()
         .iter()
-        .map(|ob| evaluate_one(ob, &buckets[type_index[ob.record_type.as_str()]], &inputs))
+        .map(|ob| {
+            let mut periods = Period::overlapping(ob.period, window.from, window.to);
+            periods.retain(|&p| keep_period(p));
+            evaluate_one(
+                ob,
+                &buckets[type_index[ob.record_type.as_str()]],
+                &inputs,
+                periods,
+            )
+        })
         .collect();
     Compliance {
         profile_version: profile.version().to_owned(),
@@ -398,6 +423,7 @@ fn evaluate_one(
     ob: &Obligation,
     bucket: &[(u32, u32)],
     inputs: &Inputs<'_, '_>,
+    periods: Vec<Period>,
 ) -> ObligationCompliance {
     let Inputs {
         orgs,
@@ -407,7 +433,6 @@ fn evaluate_one(
         window,
         today,
     } = *inputs;
-    let periods = Period::overlapping(ob.period, window.from, window.to);
     let np = periods.len();
     let first = periods.first().map_or(0, |p| p.ordinal());
 

@@ -14,10 +14,12 @@
 mod error;
 mod indicators;
 mod parse;
+pub mod schedule;
 pub mod security;
 
 pub use error::ProfileError;
 pub use indicators::{Indicator, IndicatorKind, ThresholdRule, WarningLevels};
+pub use schedule::{BEGINNING, Dated, Schedule, Span, next_period_start};
 pub use security::SecurityPolicy;
 
 use crate::obligations::PeriodKind;

@@ -18,9 +18,10 @@ use dangjian_store::work::{self as db, OverdueRow};
 use jiff::civil::Date;
 use serde_json::json;
 
-/// The active profile's escalation rule (the default when none is stored).
-pub async fn rule_in(conn: &mut Conn) -> ServiceResult<EscalationRule> {
-    Ok(policy::stored_active(conn)
+/// The escalation rule of the profile in force on `today` (the default
+/// when none is stored).
+pub async fn rule_in(conn: &mut Conn, today: Date) -> ServiceResult<EscalationRule> {
+    Ok(policy::stored_active(conn, today)
         .await?
         .map_or(EscalationRule::DEFAULT, |p| p.escalation_rule()))
 }
@@ -82,7 +83,7 @@ async fn sweep_in(svc: &Services, scope: Option<(&str, &str)>) -> ServiceResult<
     let (rows, rule) = {
         let mut conn = svc.store.read().await?;
         let rows = db::open_overdue(&mut conn, &day, scope).await?;
-        (rows, rule_in(&mut conn).await?)
+        (rows, rule_in(&mut conn, today).await?)
     };
     let mut report = SweepReport {
         overdue: rows.len(),

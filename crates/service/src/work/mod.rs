@@ -301,7 +301,7 @@ pub async fn by_source_on(
     today: Date,
 ) -> ServiceResult<Vec<WorkItemSummary>> {
     let rows = db::by_source(conn, source).await?;
-    let rule = escalate::rule_in(conn).await?;
+    let rule = escalate::rule_in(conn, today).await?;
     Ok(rows.iter().map(|r| summarize(r, today, rule)).collect())
 }
 
@@ -407,7 +407,7 @@ pub async fn act_with(
     let today = svc.clock.today();
     let mut tx = svc.store.begin_write().await?;
     let row = item_in_scope(tx.conn(), actor, item_id).await?;
-    let rule = escalate::rule_in(tx.conn()).await?;
+    let rule = escalate::rule_in(tx.conn(), today).await?;
     let state = state_of(&row);
     let esc = escalation(date_of(&row.deadline), state, today, rule);
     let party = party_for(action.kind(), &parties_of(actor, &row, esc));
@@ -557,7 +557,7 @@ pub async fn detail(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<Wor
     let today = svc.clock.today();
     let mut conn = svc.store.read().await?;
     let row = item_in_scope(&mut conn, actor, id).await?;
-    let rule = escalate::rule_in(&mut conn).await?;
+    let rule = escalate::rule_in(&mut conn, today).await?;
     let state = state_of(&row);
     let esc = escalation(date_of(&row.deadline), state, today, rule);
     let parties = parties_of(actor, &row, esc);
@@ -720,7 +720,7 @@ pub async fn list(svc: &Services, actor: &Actor, q: &WorkQuery) -> ServiceResult
         overdue_before: overdue.then(|| today.to_string()),
     };
     let mut conn = svc.store.read().await?;
-    let rule = escalate::rule_in(&mut conn).await?;
+    let rule = escalate::rule_in(&mut conn, today).await?;
     let total = db::count_items(&mut conn, &filter).await?;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let page = q.page.clamp(1, pages);

@@ -237,7 +237,7 @@ pub async fn progress(svc: &Services, actor: &Actor, task_id: i64) -> ServiceRes
     let mut conn = svc.store.read().await?;
     let task = task_in_scope(&mut conn, actor, task_id).await?;
     let items = db::items_of_task(&mut conn, task_id).await?;
-    let rule = escalate::rule_in(&mut conn).await?;
+    let rule = escalate::rule_in(&mut conn, today).await?;
     let units: Vec<UnitItem> = items
         .iter()
         .map(|r| UnitItem {

@@ -13,6 +13,7 @@ use dangjian_domain::obligations::{Cell, Status, Tally};
 use dangjian_service::ServiceError;
 use dangjian_service::compliance::{
     self, ComplianceView, DueItem, DueView, MatrixRow, ObligationView, OrgBrief, PeriodView,
+    VersionUsed,
 };
 use dangjian_service::policy;
 use serde::{Deserialize, Serialize};
@@ -49,6 +50,8 @@ pub struct PeriodDto {
     pub start: String,
     /// 末日 YYYY-MM-DD
     pub end: String,
+    /// 考核该期所用的政策配置版本（本库中的序号；每期按其首日适用的版本）
+    pub profile_version: i64,
 }
 
 impl From<PeriodView> for PeriodDto {
@@ -57,6 +60,33 @@ impl From<PeriodView> for PeriodDto {
             label: p.label,
             start: p.start,
             end: p.end,
+            profile_version: p.profile_version,
+        }
+    }
+}
+
+/// A profile version used for a result, with the days it is in force.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VersionDto {
+    /// 本库中的版本序号
+    pub version: i64,
+    /// 配置文件声明的版本号
+    pub label: String,
+    pub hash: String,
+    /// 生效首日 YYYY-MM-DD（假设计算时为最初）
+    pub from: String,
+    /// 适用末日 YYYY-MM-DD；尚无后续版本时为 null
+    pub to: Option<String>,
+}
+
+impl From<VersionUsed> for VersionDto {
+    fn from(v: VersionUsed) -> Self {
+        Self {
+            version: v.version,
+            label: v.label,
+            hash: v.hash,
+            from: v.from,
+            to: v.to,
         }
     }
 }
@@ -167,10 +197,16 @@ impl From<ObligationView> for ObligationDto {
 /// The compliance matrix of a scope.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ComplianceDto {
-    /// 计算所用政策配置的版本（本库中的序号）
+    /// 区间最后各期所用政策配置的版本（本库中的序号）
     pub profile_version: i64,
     pub profile_label: String,
     pub profile_hash: String,
+    /// 区间内各期所用的全部版本（按生效先后）；跨两个版本时两者都列出
+    pub versions: Vec<VersionDto>,
+    /// 假设计算：所有周期都按此版本计算（非正式结果，不保存）；正式结果为 null
+    pub what_if: Option<i64>,
+    /// 计算依据的中文说明，如“按政策配置第1版（…）和第2版（…）计算”
+    pub basis: String,
     pub org: OrgRef,
     /// 统计区间首日、末日（YYYY-MM-DD）
     pub from: String,
@@ -181,10 +217,14 @@ pub struct ComplianceDto {
 
 impl From<ComplianceView> for ComplianceDto {
     fn from(v: ComplianceView) -> Self {
+        let basis = v.basis_text();
         Self {
             profile_version: v.profile_version,
             profile_label: v.profile_label,
             profile_hash: v.profile_hash,
+            versions: v.versions.into_iter().map(VersionDto::from).collect(),
+            what_if: v.what_if,
+            basis,
             org: v.org.into(),
             from: v.window.from.to_string(),
             to: v.window.to.to_string(),
@@ -262,6 +302,8 @@ pub struct PolicyDto {
     pub hash: String,
     pub created_by: String,
     pub created_at: String,
+    /// 生效日期 YYYY-MM-DD（内置默认配置为 1921-07-01，即最初）
+    pub effective_from: String,
     /// 配置文件全文（TOML）
     pub content: String,
 }
@@ -280,6 +322,9 @@ pub struct ComplianceQuery {
     /// 结束月份 YYYY-MM；默认为本月（最多 24 个月）
     #[param(value_type = Option<String>)]
     pub to: String,
+    /// 假设计算：所有周期都按第几版政策配置计算（非正式结果，不保存）；默认按各期适用的版本
+    #[param(value_type = Option<i64>)]
+    pub version: String,
 }
 
 /// Query of `GET /compliance/due`.
@@ -329,7 +374,16 @@ pub(super) async fn matrix(
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors).into());
     }
-    let view = compliance::for_scope(&st.svc, &actor, org, window).await?;
+    let what_if = match q.version.trim() {
+        "" => None,
+        v => Some(
+            v.parse::<i64>()
+                .ok()
+                .filter(|v| *v > 0)
+                .ok_or_else(|| ApiError::invalid("version", "版本应为正整数，例如 2"))?,
+        ),
+    };
+    let view = compliance::for_scope_as(&st.svc, &actor, org, window, what_if).await?;
     Ok(Json(view.into()))
 }
 
@@ -362,7 +416,7 @@ pub(super) async fn due(
 
 /// 当前政策配置
 ///
-/// 当前生效的政策配置：版本、名称、校验码、上传人和时间，以及配置文件全文（TOML）。
+/// 今天适用的政策配置：版本、名称、校验码、上传人和时间、生效日期，以及配置文件全文（TOML）。
 #[utoipa::path(
     get,
     path = "/policy",
@@ -389,6 +443,7 @@ pub(super) async fn active_policy(
         hash: p.content_hash().to_owned(),
         created_by: row.map(|r| r.created_by.clone()).unwrap_or_default(),
         created_at: row.map(|r| r.created_at.clone()).unwrap_or_default(),
+        effective_from: v.active.effective_from.to_string(),
         content: file.content,
     }))
 }

@@ -91,6 +91,7 @@ const BEARER: &str = "bearer";
         compliance::CellDto,
         compliance::TallyDto,
         compliance::PeriodDto,
+        compliance::VersionDto,
         compliance::OrgRef,
         compliance::DueDto,
         compliance::DueItemDto,

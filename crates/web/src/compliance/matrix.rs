@@ -33,6 +33,24 @@ pub(super) struct MatrixQuery {
     to: String,
     /// One obligation's code; empty: all.
     ob: String,
+    /// A stored profile version to judge every period by instead of the
+    /// one in force then (what if; not an official result); empty: none.
+    version: String,
+}
+
+/// The what-if version asked for, or the field error (then none).
+fn what_if_of(raw: &str) -> (Option<i64>, Option<FieldError>) {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return (None, None);
+    }
+    match raw.parse::<i64>() {
+        Ok(v) if v > 0 => (Some(v), None),
+        _ => (
+            None,
+            Some(FieldError::new("version", "版本应为正整数，例如 2")),
+        ),
+    }
 }
 
 /// A `YYYY-MM` month's first day.
@@ -231,6 +249,10 @@ struct MatrixPage {
     export_href: String,
     /// The parent's matrix, when the user may look one level up.
     up_href: Option<String>,
+    /// `&version=N` on every link of a what-if view, else empty.
+    vq: String,
+    /// The window was judged by more than one version.
+    several: bool,
 }
 
 pub(super) async fn matrix(
@@ -239,8 +261,11 @@ pub(super) async fn matrix(
     Query(q): Query<MatrixQuery>,
 ) -> Result<Response, AppError> {
     let org_id = org_param(&user, &q.org)?;
-    let (window, errors) = window_of(st.svc.clock.today(), &q.from, &q.to);
-    let view = compliance::for_scope(&st.svc, &user.actor, org_id, window).await?;
+    let (window, mut errors) = window_of(st.svc.clock.today(), &q.from, &q.to);
+    let (what_if, bad) = what_if_of(&q.version);
+    errors.extend(bad);
+    let view = compliance::for_scope_as(&st.svc, &user.actor, org_id, window, what_if).await?;
+    let vq = what_if.map(|v| format!("&version={v}")).unwrap_or_default();
     let ob = if view.obligations.iter().any(|o| o.code == q.ob) {
         q.ob.clone()
     } else {
@@ -258,7 +283,7 @@ pub(super) async fn matrix(
     let from = window.from.strftime("%Y-%m").to_string();
     let to = window.to.strftime("%Y-%m").to_string();
     let export_href = format!(
-        "/life/compliance/export?org={}&from={from}&to={to}",
+        "/life/compliance/export?org={}&from={from}&to={to}{vq}",
         view.org.id
     );
     let up_href = if view.org.id == user.actor.org_id.0 {
@@ -266,7 +291,7 @@ pub(super) async fn matrix(
     } else {
         let org = dangjian_service::orgs::get(&st.svc, &user.actor, view.org.id).await?;
         org.parent_id
-            .map(|p| format!("/life/compliance?org={p}&from={from}&to={to}"))
+            .map(|p| format!("/life/compliance?org={p}&from={from}&to={to}{vq}"))
     };
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -274,6 +299,7 @@ pub(super) async fn matrix(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let tables = tables(&view, &ob);
+    let several = view.versions.len() > 1;
     Ok(with_status(
         render(&MatrixPage {
             l: Layout::new(&user, "life"),
@@ -286,6 +312,8 @@ pub(super) async fn matrix(
             errors,
             export_href,
             up_href,
+            vq,
+            several,
         }),
         status,
     ))
@@ -298,16 +326,23 @@ pub(super) async fn export(
 ) -> Result<Response, AppError> {
     let org_id = org_param(&user, &q.org)?;
     let (window, errors) = window_of(st.svc.clock.today(), &q.from, &q.to);
+    let (what_if, bad) = what_if_of(&q.version);
+    if let Some(e) = bad {
+        return Err(ServiceError::Invalid(vec![e]).into());
+    }
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors).into());
     }
-    let view = compliance::for_scope(&st.svc, &user.actor, org_id, window).await?;
+    let view = compliance::for_scope_as(&st.svc, &user.actor, org_id, window, what_if).await?;
     let bytes = dangjian_service::compliance_xlsx::matrix_xlsx(&view)?;
     let name = format!(
-        "组织生活完成情况-{}-{}至{}.xlsx",
+        "组织生活完成情况-{}-{}至{}{}.xlsx",
         view.org.name,
         window.from.strftime("%Y%m"),
-        window.to.strftime("%Y%m")
+        window.to.strftime("%Y%m"),
+        what_if
+            .map(|v| format!("-假设按第{v}版"))
+            .unwrap_or_default()
     );
     Ok(xlsx_response(&name, bytes))
 }

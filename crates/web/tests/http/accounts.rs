@@ -465,7 +465,12 @@ async fn only_the_security_administrator_changes_the_security_table_and_nothing_
         1,
         "nothing changed"
     );
-    policy::upload(&app.svc, &sec, tighter.as_bytes())
+    // In force today (by default it would wait for next month).
+    let today = policy::Effective {
+        from: Some(app.svc.clock.today().to_string()),
+        ..policy::Effective::default()
+    };
+    policy::upload_with(&app.svc, &sec, tighter.as_bytes(), &today)
         .await
         .unwrap();
     let active = policy::active(&app.svc).await.unwrap();

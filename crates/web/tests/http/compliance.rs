@@ -14,12 +14,25 @@ use jiff::ToSpan;
 
 /// A profile upload as the page's form sends it: the CSRF token first.
 async fn upload_profile(s: &Session, csrf: &str, text: &str) -> reqwest::Response {
-    let form = reqwest::multipart::Form::new()
+    upload_profile_with(s, csrf, text, &[]).await
+}
+
+/// Like [`upload_profile`], with more form fields (生效日期, 追溯适用).
+async fn upload_profile_with(
+    s: &Session,
+    csrf: &str,
+    text: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new()
         .text("csrf_token", csrf.to_owned())
         .part(
             "file",
             reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name("profile.toml"),
         );
+    for (k, v) in fields {
+        form = form.text((*k).to_owned(), (*v).to_owned());
+    }
     s.c.post(format!("{}/policy/upload", s.base))
         .multipart(form)
         .send()
@@ -303,7 +316,7 @@ async fn the_matrix(app: &TestApp) {
         "{before}"
     );
     assert!(
-        page.contains("按政策配置 第1版 计算"),
+        page.contains("按政策配置第1版（jiangxi-county-2026.1，最初起）计算"),
         "profile version shown"
     );
     // Committees' obligations do not bind a branch.
@@ -472,7 +485,10 @@ async fn profile_upload(app: &TestApp) {
             .unwrap();
     assert_eq!(r.status(), 403);
 
-    // A good profile becomes version 2 and the pages compute with it.
+    // A good profile becomes version 2, in force from next month: version
+    // 1 stays in force today and the pages keep computing with it.
+    let today = app.svc.clock.today();
+    let next_month = today.first_of_month() + 1.month();
     let good = DEFAULT_PROFILE_TOML.replacen(
         "version = \"jiangxi-county-2026.1\"",
         "version = \"jiangxi-county-2026.2\"",
@@ -480,18 +496,82 @@ async fn profile_upload(app: &TestApp) {
     );
     let r = upload_profile(&s, &s.csrf, &good).await;
     assert_eq!(r.status(), 200);
+    let notice = r.text().await.unwrap();
     assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("已上传并启用政策配置第2版")
+        notice.contains(&format!(
+            "已上传政策配置第2版（jiangxi-county-2026.2），自{next_month}起生效"
+        )),
+        "{notice}"
     );
     let page = s.get("/policy").await.text().await.unwrap();
-    assert!(page.contains("第2版（jiangxi-county-2026.2）"));
+    assert!(
+        page.contains("第1版（jiangxi-county-2026.1）"),
+        "still in force"
+    );
+    assert!(page.contains("待生效") && page.contains(&format!("{next_month}起")));
+    assert!(page.contains(&format!("name=\"effective_from\" value=\"{next_month}\"")));
+
+    // Before today: refused naming the field unless 追溯适用 is ticked
+    // with a reason; then accepted, and the page shows the reason.
+    let last_month = today.first_of_month() - 1.month();
+    let third = good.replacen("jiangxi-county-2026.2", "jiangxi-county-2026.3", 1);
+    let since = last_month.to_string();
+    let r = upload_profile_with(&s, &s.csrf, &third, &[("effective_from", &since)]).await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains(&format!("生效日期{since}早于今天")), "{page}");
+    let r = upload_profile_with(
+        &s,
+        &s.csrf,
+        &third,
+        &[("effective_from", &since), ("retroactive", "1")],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("追溯适用须填写理由"));
+    let r = upload_profile_with(
+        &s,
+        &s.csrf,
+        &third,
+        &[
+            ("effective_from", &since),
+            ("retroactive", "1"),
+            ("retroactive_reason", "县委组织部通知：上月起执行"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("已上传政策配置第3版"));
+    let page = s.get("/policy").await.text().await.unwrap();
+    assert!(page.contains("第3版（jiangxi-county-2026.3）"));
+    assert!(page.contains("追溯适用，理由：县委组织部通知：上月起执行"));
     assert!(page.contains("href=\"/policy/1/download\"") && page.contains("已停用"));
+
+    // The matrix over the last months names both versions (version 3 is in
+    // force until version 2 takes over next month); each period names its
+    // own.
     let leader = app.login("leader_town").await;
     let matrix = leader.get("/life/compliance").await.text().await.unwrap();
-    assert!(matrix.contains("按政策配置 第2版 计算"));
+    assert!(
+        matrix.contains("第1版（jiangxi-county-2026.1，最初至")
+            && matrix.contains(&format!("第3版（jiangxi-county-2026.3，{since}至"))
+            && matrix.contains("每个周期按其开始时适用的版本"),
+        "{matrix}"
+    );
+    assert!(matrix.contains("data-version=\"3\"") && matrix.contains("data-version=\"1\""));
+    assert!(!matrix.contains("非正式结果"));
+    // What if: every period by version 2, labelled, and nothing stored.
+    let what_if = leader
+        .get("/life/compliance?version=2")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        what_if.contains("假设按第2版规则计算（非正式结果）") && what_if.contains("id=\"what-if\""),
+        "{what_if}"
+    );
+    assert!(what_if.contains("&amp;version=2") || what_if.contains("&#38;version=2"));
     let d = leader.get("/policy/2/download").await;
     assert_eq!(d.status(), 200);
     assert_eq!(d.headers()["content-type"], "text/plain; charset=utf-8");
@@ -528,10 +608,40 @@ async fn profile_upload(app: &TestApp) {
         .unwrap();
     assert_eq!(
         (v["version"].as_i64(), v["label"].as_str()),
-        (Some(2), Some("jiangxi-county-2026.2"))
+        (Some(3), Some("jiangxi-county-2026.3"))
     );
-    assert_eq!(v["content"].as_str(), Some(good.as_str()));
+    assert_eq!(v["content"].as_str(), Some(third.as_str()));
     assert_eq!(v["created_by"], "county_admin_town");
+    assert_eq!(v["effective_from"].as_str(), Some(since.as_str()));
+    // The API's matrix names both versions; what if is labelled.
+    let v: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/compliance", app.addr))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let versions: Vec<i64> = v["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions, [1, 3], "{v}");
+    assert!(v["what_if"].is_null());
+    let v: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/compliance?version=2", app.addr))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["what_if"].as_i64(), Some(2));
+    assert!(v["basis"].as_str().unwrap().contains("非正式结果"));
 }
 
 /// After logging in, `/` sends each role to its home: a branch secretary to

@@ -7,25 +7,31 @@
 //! Facts are loaded with one query for the organizations of the scope and one
 //! for the records in the window, packed one row per organization (see
 //! `store::compliance`); the pure engine (`dangjian_domain::obligations`)
-//! does the rest. Every result
-//! names the profile version it used. Nothing is written here.
+//! does the rest. Each period is judged by the profile version in force on
+//! its first day (`judge`); every result names the versions it used, and
+//! a "what if" view ([`for_scope_as`]) judges every period by one chosen
+//! version, labelled as such. Nothing is written here.
+
+mod inactive;
+mod judge;
+
+pub use inactive::{INACTIVE_PER_PAGE, InactivePage, members_without_life};
+
+pub use judge::VersionUsed;
 
 use crate::Services;
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
-use crate::policy::{self, ActiveProfile};
-use dangjian_domain::ids::OrgId;
-use dangjian_domain::obligations::{
-    Cell, Compliance, OrgFacts, Period, RecordFact, Status, Tally, Window, evaluate,
-};
-use dangjian_domain::org::{OrgKind, Sector};
+use crate::policy::{self, VersionSpan};
+use dangjian_domain::obligations::{Cell, Compliance, Period, Status, Tally, Window};
+use dangjian_domain::org::OrgKind;
+use dangjian_domain::policy::Obligation;
 use dangjian_domain::role::Permission;
 use dangjian_store::Conn;
-use dangjian_store::compliance::{PackedFacts, PackedRecord, packed_facts, unpack};
+use dangjian_store::compliance::packed_facts;
 use dangjian_store::org::{self as odb, OrgFactRow, OrgRow};
-use dangjian_store::record::{self as db, BriefRow, InactiveMemberRow};
-use jiff::ToSpan;
-use jiff::civil::{Date, date};
+use dangjian_store::record::{self as db, BriefRow};
+use jiff::civil::date;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -57,15 +63,29 @@ pub struct PeriodView {
     /// First and last day, `YYYY-MM-DD` (the drill-down's `from`/`to`).
     pub start: String,
     pub end: String,
+    /// The database's number of the profile version that judged it.
+    pub profile_version: i64,
 }
 
 impl PeriodView {
-    fn of(p: Period) -> Self {
+    fn of(p: Period, profile_version: i64) -> Self {
         Self {
             label: p.label(),
             start: p.start().to_string(),
             end: p.end().to_string(),
+            profile_version,
         }
+    }
+
+    fn all(parts: &[judge::Part<'_>]) -> Vec<Self> {
+        parts
+            .iter()
+            .flat_map(|p| {
+                p.oc.periods
+                    .iter()
+                    .map(|&period| Self::of(period, p.version.version))
+            })
+            .collect()
     }
 }
 
@@ -85,7 +105,8 @@ pub struct MatrixRow {
 pub struct ObligationView {
     pub code: String,
     pub label: String,
-    /// 每季度至少1次
+    /// 每季度至少1次; when the versions in the window differ,
+    /// 每月至少1次（第1版）；每月至少2次（第3版）.
     pub requirement: String,
     pub basis: String,
     /// The record type that fulfils it (the drill-down's `record_type`).
@@ -101,10 +122,18 @@ pub struct ObligationView {
 /// The compliance matrix of a scope.
 #[derive(Debug, Clone, Serialize)]
 pub struct ComplianceView {
-    /// The database's number of the profile used, and the version it declares.
+    /// The database's number of the profile that judged the window's last
+    /// periods (the only one unless `versions` holds more), and the version
+    /// it declares.
     pub profile_version: i64,
     pub profile_label: String,
     pub profile_hash: String,
+    /// Every version that judged a period of the window, in time order,
+    /// with its days; each period names its own (`PeriodView`).
+    pub versions: Vec<VersionUsed>,
+    /// Set for a "what if" view: every period judged by this version
+    /// instead of the one in force then. Not an official result (非正式结果).
+    pub what_if: Option<i64>,
     pub org: OrgBrief,
     pub window: Window,
     pub today: String,
@@ -115,24 +144,23 @@ pub struct ComplianceView {
 
 /// An evaluation of a scope with what the views need around it.
 struct Evaluated {
-    active: ActiveProfile,
+    /// Each version that judged a period, with its results, in time order.
+    judged: Vec<(VersionSpan, Compliance)>,
     root: OrgFactRow,
     orgs: Vec<OrgFactRow>,
-    compliance: Compliance,
-}
-
-fn parse_kind(o: &OrgFactRow) -> Option<(OrgKind, Sector)> {
-    Some((OrgKind::from_code(&o.kind)?, Sector::from_code(&o.sector)?))
 }
 
 /// Loads the scope's organizations and the records of the calendar years
 /// the window touches (every period of every kind nests in a year), and
-/// evaluates: two queries, whatever the size of the scope.
+/// evaluates each period with the version in force on its first day, or
+/// every period with version `what_if`: two queries for the facts,
+/// whatever the size of the scope.
 async fn evaluate_scope(
     svc: &Services,
     actor: &Actor,
     org_id: i64,
     window: Window,
+    what_if: Option<i64>,
 ) -> ServiceResult<Evaluated> {
     actor.require(Permission::ReadBusiness)?;
     if window.to < window.from {
@@ -144,7 +172,22 @@ async fn evaluate_scope(
             "统计区间应在2000年至2100年之间",
         ));
     }
-    let active = policy::active(svc).await?;
+    let schedule = policy::schedule(svc).await?;
+    let spans = match what_if {
+        None => policy::spans_of(&schedule, judge::first_period_start(window), window.to),
+        Some(v) => {
+            let entry = schedule
+                .entries()
+                .iter()
+                .find(|e| e.version == v)
+                .ok_or_else(|| ServiceError::field("version", format!("没有第{v}版政策配置")))?;
+            vec![judge::what_if_span(policy::ActiveProfile {
+                version: entry.version,
+                effective_from: entry.effective_from,
+                profile: std::sync::Arc::clone(&entry.profile),
+            })]
+        }
+    };
     let mut conn = svc.store.read().await?;
     let scope: OrgRow = odb::get_org(&mut conn, org_id).await?;
     actor.require_scope(&scope.path)?;
@@ -154,128 +197,86 @@ async fn evaluate_scope(
     let to = date(window.to.year(), 12, 31).to_string();
     let rows = packed_facts(&mut conn, svc.store.engine, &scope.path, &upper, &from, &to).await?;
     drop(conn);
-    let compliance = run(&active, &orgs, &rows, window, svc.clock.today());
+    let judged = judge::run(spans, &orgs, &rows, window, svc.clock.today());
     let root = orgs
         .iter()
         .find(|o| o.id == scope.id)
         .cloned()
         .ok_or(ServiceError::NotFound)?;
-    Ok(Evaluated {
-        active,
-        root,
-        orgs,
-        compliance,
-    })
-}
-
-fn run(
-    active: &ActiveProfile,
-    orgs: &[OrgFactRow],
-    rows: &[PackedFacts],
-    window: Window,
-    today: Date,
-) -> Compliance {
-    let facts: Vec<OrgFacts> = orgs
-        .iter()
-        .filter_map(|o| {
-            let (kind, sector) = parse_kind(o)?;
-            Some(OrgFacts {
-                id: OrgId(o.id),
-                parent: o.parent_id.map(OrgId),
-                kind,
-                sector,
-                has_committee: o.has_committee != 0,
-                // No founding date is kept: an organization is held to
-                // every period until it is dissolved.
-                active_from: None,
-                active_to: o.dissolved_on.as_deref().and_then(|d| d.parse().ok()),
-            })
-        })
-        .collect();
-    let unpacked: Vec<(i64, PackedRecord<'_>)> = rows
-        .iter()
-        .flat_map(|r| unpack(&r.packed).map(move |p| (r.org_id, p)))
-        .collect();
-    let marks: Vec<Vec<String>> = unpacked
-        .iter()
-        .map(|(_, r)| {
-            if r.marks.is_empty() {
-                Vec::new()
-            } else {
-                r.marks.split(',').map(str::to_owned).collect()
-            }
-        })
-        .collect();
-    let records: Vec<RecordFact<'_>> = unpacked
-        .iter()
-        .zip(&marks)
-        .filter_map(|((org, r), m)| {
-            Some(RecordFact {
-                org: OrgId(*org),
-                record_type: r.record_type,
-                date: r.held_on.parse().ok()?,
-                counts: r.valid,
-                marks: m,
-            })
-        })
-        .collect();
-    evaluate(&active.profile, &facts, &records, window, today)
+    Ok(Evaluated { judged, root, orgs })
 }
 
 /// The compliance matrix of `org_id` (in the user's scope) over `window`:
 /// per obligation, the organization itself and each direct child, per
-/// period, with counts and subtree roll-ups.
+/// period, with counts and subtree roll-ups; each period judged by the
+/// profile version in force on its first day.
 pub async fn for_scope(
     svc: &Services,
     actor: &Actor,
     org_id: i64,
     window: Window,
 ) -> ServiceResult<ComplianceView> {
-    let ev = evaluate_scope(svc, actor, org_id, window).await?;
+    for_scope_as(svc, actor, org_id, window, None).await
+}
+
+/// Like [`for_scope`]; with `what_if`, every period is judged by that
+/// stored version instead ("what if these rules had applied"), which the
+/// view names in `what_if`. Nothing is stored either way.
+pub async fn for_scope_as(
+    svc: &Services,
+    actor: &Actor,
+    org_id: i64,
+    window: Window,
+    what_if: Option<i64>,
+) -> ServiceResult<ComplianceView> {
+    let ev = evaluate_scope(svc, actor, org_id, window, what_if).await?;
     let children: Vec<&OrgFactRow> = ev
         .orgs
         .iter()
         .filter(|o| o.parent_id == Some(ev.root.id))
         .collect();
     let mut obligations = Vec::new();
-    for oc in &ev.compliance.obligations {
-        let Some(total) = oc.rollup(OrgId(ev.root.id)) else {
+    for parts in judge::by_code(&ev.judged) {
+        let Some(total) = judge::subtree(&parts, ev.root.id) else {
             continue;
         };
-        let ob = ev
-            .active
-            .profile
-            .obligation(&oc.obligation)
-            .expect("results name the profile's obligations");
+        let ob = parts.last().expect("a code has a part").ob;
         let mut rows = vec![MatrixRow {
             org: OrgBrief::of(&ev.root),
-            own: oc.row(OrgId(ev.root.id)).map(<[Cell]>::to_vec),
-            subtree: total.to_vec(),
+            own: judge::own_cells(&parts, ev.root.id),
+            subtree: total.clone(),
         }];
         for c in &children {
-            if let Some(t) = oc.rollup(OrgId(c.id)) {
+            if let Some(t) = judge::subtree(&parts, c.id) {
                 rows.push(MatrixRow {
                     org: OrgBrief::of(c),
-                    own: oc.row(OrgId(c.id)).map(<[Cell]>::to_vec),
-                    subtree: t.to_vec(),
+                    own: judge::own_cells(&parts, c.id),
+                    subtree: t,
                 });
             }
         }
         obligations.push(ObligationView {
             code: ob.code.clone(),
             label: ob.label.clone(),
-            requirement: ob.requirement_label(),
+            requirement: judge::requirement(&parts),
             basis: ob.basis.clone(),
             record_type: ob.record_type.clone(),
-            periods: oc.periods.iter().copied().map(PeriodView::of).collect(),
-            total: total.to_vec(),
+            periods: PeriodView::all(&parts),
+            total,
             rows,
         });
     }
+    let versions: Vec<VersionUsed> = ev.judged.iter().map(|(s, _)| VersionUsed::of(s)).collect();
+    let last = match ev.judged.last() {
+        Some((s, _)) => s.active.clone(),
+        None => policy::in_force_on(svc, window.to).await?,
+    };
     Ok(ComplianceView {
-        profile_version: ev.active.version,
-        profile_label: ev.active.profile.version().to_owned(),
-        profile_hash: ev.active.profile.content_hash().to_owned(),
+        profile_version: last.version,
+        profile_label: last.profile.version().to_owned(),
+        profile_hash: last.profile.content_hash().to_owned(),
+        versions,
+        what_if,
         org: OrgBrief::of(&ev.root),
         window,
         today: svc.clock.today().to_string(),
@@ -323,6 +324,7 @@ pub async fn due_soon(svc: &Services, actor: &Actor, org_id: i64) -> ServiceResu
             from: today,
             to: today,
         },
+        None,
     )
     .await?;
     let near: HashMap<i64, &OrgFactRow> = ev
@@ -332,8 +334,14 @@ pub async fn due_soon(svc: &Services, actor: &Actor, org_id: i64) -> ServiceResu
         .map(|o| (o.id, o))
         .collect();
     let mut items = Vec::new();
-    for oc in &ev.compliance.obligations {
-        let ob = ev
+    // A current period begun under an earlier version (this quarter, while
+    // this month has a newer one) is still held to that version's rule.
+    for (span, oc) in ev
+        .judged
+        .iter()
+        .flat_map(|(s, c)| c.obligations.iter().map(move |oc| (s, oc)))
+    {
+        let ob = span
             .active
             .profile
             .obligation(&oc.obligation)
@@ -353,7 +361,7 @@ pub async fn due_soon(svc: &Services, actor: &Actor, org_id: i64) -> ServiceResu
                 label: ob.label.clone(),
                 requirement: ob.requirement_label(),
                 record_type: ob.record_type.clone(),
-                period: PeriodView::of(period),
+                period: PeriodView::of(period, span.active.version),
                 days_left: period.days_left(today),
                 count: cell.count,
                 at_least: ob.at_least,
@@ -377,7 +385,7 @@ pub async fn due_soon(svc: &Services, actor: &Actor, org_id: i64) -> ServiceResu
             ))
     });
     Ok(DueView {
-        profile_version: ev.active.version,
+        profile_version: policy::active(svc).await?.version,
         today: today.to_string(),
         items,
     })
@@ -437,16 +445,12 @@ pub async fn study_record(
         from: date(year, 1, 1),
         to: date(year, 12, 31),
     };
-    let ev = evaluate_scope(svc, actor, org_id, window).await?;
+    let ev = evaluate_scope(svc, actor, org_id, window, None).await?;
     let committee = |k: &OrgKind| matches!(k, OrgKind::Committee | OrgKind::LeadingGroup);
-    let obligations: Vec<_> = ev
-        .compliance
-        .obligations
-        .iter()
-        .filter_map(|oc| {
-            let ob = ev.active.profile.obligation(&oc.obligation)?;
-            ob.kinds.iter().any(committee).then_some((ob, oc))
-        })
+    let obligations: Vec<(&Obligation, Vec<judge::Part<'_>>)> = judge::by_code(&ev.judged)
+        .into_iter()
+        .filter(|parts| parts.iter().any(|p| p.ob.kinds.iter().any(committee)))
+        .map(|parts| (parts.last().expect("a code has a part").ob, parts))
         .collect();
     let types: Vec<&str> = obligations
         .iter()
@@ -468,31 +472,24 @@ pub async fn study_record(
     }
     let columns = obligations
         .iter()
-        .map(|(ob, oc)| StudyColumn {
+        .map(|(ob, parts)| StudyColumn {
             obligation: ob.code.clone(),
             label: ob.label.clone(),
-            requirement: ob.requirement_label(),
+            requirement: judge::requirement(parts),
             record_type: ob.record_type.clone(),
-            periods: oc.periods.iter().copied().map(PeriodView::of).collect(),
-            total: oc.rollup(OrgId(ev.root.id)).map_or_else(
-                || vec![Tally::default(); oc.periods.len()],
-                <[Tally]>::to_vec,
-            ),
+            periods: PeriodView::all(parts),
+            total: judge::subtree(parts, ev.root.id).unwrap_or_else(|| {
+                vec![Tally::default(); parts.iter().map(|p| p.oc.periods.len()).sum()]
+            }),
         })
         .collect();
     let mut rows = Vec::new();
     for o in &ev.orgs {
-        let bound = obligations
+        let cells: Vec<Option<StudyCell>> = obligations
             .iter()
-            .any(|(_, oc)| oc.row(OrgId(o.id)).is_some());
-        if !bound {
-            continue;
-        }
-        let cells = obligations
-            .iter()
-            .map(|(ob, oc)| {
-                oc.row(OrgId(o.id)).map(|cells| StudyCell {
-                    cells: cells.to_vec(),
+            .map(|(ob, parts)| {
+                judge::own_cells(parts, o.id).map(|cells| StudyCell {
+                    cells,
                     records: by_org_type
                         .get(&(o.id, ob.record_type.as_str()))
                         .map(|v| v.iter().map(|r| (*r).clone()).collect())
@@ -500,13 +497,16 @@ pub async fn study_record(
                 })
             })
             .collect();
+        if cells.iter().all(Option::is_none) {
+            continue;
+        }
         rows.push(StudyRow {
             org: OrgBrief::of(o),
             cells,
         });
     }
     Ok(StudyRecordView {
-        profile_version: ev.active.version,
+        profile_version: ev.judged.last().map_or(0, |(s, _)| s.active.version),
         year,
         org: OrgBrief::of(&ev.root),
         columns,
@@ -514,79 +514,17 @@ pub async fn study_record(
     })
 }
 
-pub const INACTIVE_PER_PAGE: i64 = 50;
-
-/// A page of members without organizational life.
-#[derive(Debug, Clone, Serialize)]
-pub struct InactivePage {
-    /// Present at nothing held on or after this day.
-    pub since: String,
-    pub months: u32,
-    pub rows: Vec<InactiveMemberRow>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
-
-/// Active members of `org_id`'s subtree who were present at no record in
-/// the last `months` months (1–24; the rule's default is 6: 自行脱党 risk).
-pub async fn members_without_life(
-    svc: &Services,
-    actor: &Actor,
-    org_id: i64,
-    months: u32,
-    page: i64,
-) -> ServiceResult<InactivePage> {
-    actor.require(Permission::ReadBusiness)?;
-    if !(1..=24).contains(&months) {
-        return Err(ServiceError::field("months", "月数应在1到24之间"));
-    }
-    let since = svc
-        .clock
-        .today()
-        .checked_sub(i64::from(months).months())
-        .map_err(|_| ServiceError::field("months", "月数超出范围"))?
-        .to_string();
-    let mut conn = svc.store.read().await?;
-    let scope = scoped(&mut conn, actor, org_id).await?;
-    let upper = odb::upper_of(&scope.path);
-    let total = db::count_without_life(&mut conn, &scope.path, &upper, &since).await?;
-    let pages = ((total + INACTIVE_PER_PAGE - 1) / INACTIVE_PER_PAGE).max(1);
-    let page = page.clamp(1, pages);
-    let rows = db::without_life(
-        &mut conn,
-        &scope.path,
-        &upper,
-        &since,
-        INACTIVE_PER_PAGE,
-        (page - 1) * INACTIVE_PER_PAGE,
-    )
-    .await?;
-    Ok(InactivePage {
-        since,
-        months,
-        rows,
-        total,
-        page,
-        per_page: INACTIVE_PER_PAGE,
-    })
-}
-
-async fn scoped(conn: &mut Conn, actor: &Actor, org_id: i64) -> ServiceResult<OrgRow> {
-    let org = odb::get_org(conn, org_id).await?;
-    actor.require_scope(&org.path)?;
-    Ok(org)
-}
-
 /// Each bound organization's share of obligations met over `window`, in
 /// permille, for the early warnings: met cells over met and missed ones.
 /// Periods still open (open, due soon) and periods the organization was
 /// not held to are left out; an organization with neither met nor missed
-/// cells gets no rate ("no data"). Runs inside the caller's transaction.
+/// cells gets no rate ("no data"). Each period is judged by the version of
+/// `schedule` in force on its first day, as on the compliance page. Runs
+/// inside the caller's transaction.
 pub(crate) async fn rates_in(
     conn: &mut Conn,
     svc: &Services,
-    active: &ActiveProfile,
+    schedule: &policy::ProfileSchedule,
     scope_path: &str,
     window: Window,
 ) -> ServiceResult<HashMap<i64, u32>> {
@@ -595,9 +533,10 @@ pub(crate) async fn rates_in(
     let from = date(window.from.year(), 1, 1).to_string();
     let to = date(window.to.year(), 12, 31).to_string();
     let rows = packed_facts(conn, svc.store.engine, scope_path, &upper, &from, &to).await?;
-    let compliance = run(active, &orgs, &rows, window, svc.clock.today());
+    let spans = policy::spans_of(schedule, judge::first_period_start(window), window.to);
+    let judged = judge::run(spans, &orgs, &rows, window, svc.clock.today());
     let mut tally: HashMap<i64, (u32, u32)> = HashMap::new();
-    for oc in &compliance.obligations {
+    for oc in judged.iter().flat_map(|(_, c)| &c.obligations) {
         for (org, cells) in oc.rows() {
             let t = tally.entry(org.0).or_default();
             for c in cells {
