@@ -11,6 +11,7 @@ pub mod audit;
 pub mod backup;
 pub mod bulk;
 pub mod compliance;
+pub mod conflict;
 pub mod export;
 pub mod member;
 pub mod org;
@@ -35,30 +36,43 @@ pub use sqlx::AnyConnection as Conn;
 pub use sqlx::Error as SqlxError;
 
 /// Store errors: the three cases callers act on.
+///
+/// Every `sqlx::Error` is classified on its way in ([`DbError::from_sqlx`],
+/// which the `From` conversion behind `?` calls too), so a constraint
+/// violation is a [`DbError::Conflict`] whichever path it took, never an
+/// unclassified [`DbError::Other`].
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("not found")]
     NotFound,
-    /// A unique or foreign-key constraint refused the write; the constraint
-    /// text lets the service name the field.
-    #[error("conflict: {0}")]
-    Conflict(String),
+    /// A unique, foreign-key or check constraint refused the write; the
+    /// conflict carries the Chinese message and the constraint, which lets
+    /// the service name the field.
+    #[error("{0}")]
+    Conflict(Conflict),
     #[error(transparent)]
-    Other(#[from] sqlx::Error),
+    Other(sqlx::Error),
 }
 
+pub use conflict::{Conflict, ConflictKind};
+
 impl DbError {
-    /// Maps constraint violations to [`DbError::Conflict`].
+    /// Maps `RowNotFound` to [`DbError::NotFound`] and constraint
+    /// violations to [`DbError::Conflict`].
     pub fn from_sqlx(e: sqlx::Error) -> Self {
         if let sqlx::Error::RowNotFound = e {
             return DbError::NotFound;
         }
-        if let Some(db) = e.as_database_error()
-            && (db.is_unique_violation() || db.is_foreign_key_violation())
-        {
-            return DbError::Conflict(db.message().to_owned());
+        if let Some(c) = e.as_database_error().and_then(Conflict::classify) {
+            return DbError::Conflict(c);
         }
         DbError::Other(e)
+    }
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(e: sqlx::Error) -> Self {
+        DbError::from_sqlx(e)
     }
 }
 
