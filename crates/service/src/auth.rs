@@ -14,6 +14,7 @@ use dangjian_domain::ids::{OrgId, UserId};
 use dangjian_domain::org::OrgPath;
 use dangjian_domain::policy::SecurityPolicy;
 use dangjian_domain::role::Role;
+use dangjian_store::Conn;
 use dangjian_store::user::{self as db, UserRow};
 use dangjian_store::user_security as sdb;
 use jiff::SignedDuration;
@@ -313,9 +314,33 @@ pub async fn session(svc: &Services, token: &str) -> ServiceResult<(Account, Str
     // Touch at most once a minute: a page view should not always be a write.
     let touch_after = crate::clock::format_ts(now - SignedDuration::from_mins(1));
     if s.last_seen < touch_after {
-        db::touch_session(&mut conn, &hash, &svc.clock.now_text()).await?;
+        drop(conn);
+        touch(svc, "session", async |c: &mut Conn| {
+            db::touch_session(c, &hash, &svc.clock.now_text()).await
+        })
+        .await;
     }
     Ok((Account::of(&user)?, s.csrf_token))
+}
+
+/// Writes a bookkeeping timestamp (a session's last page view, a token's
+/// last use) as the one writer, like every write, in a short transaction of
+/// its own. Best effort: the request it belongs to is served even if the
+/// write fails (it is logged; the next request a minute on tries again).
+pub(crate) async fn touch(
+    svc: &Services,
+    what: &'static str,
+    write: impl AsyncFnOnce(&mut Conn) -> dangjian_store::DbResult<()>,
+) {
+    let done = async {
+        let mut tx = svc.store.begin_write().await?;
+        write(tx.conn()).await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(e) = done {
+        tracing::warn!(what, error = %e, "last-use time not recorded");
+    }
 }
 
 pub async fn logout(svc: &Services, token: &str) -> ServiceResult<()> {

@@ -171,8 +171,9 @@ pub async fn load(
     .await?;
     tx.commit().await?;
     {
-        let mut conn = svc.store.read().await?;
-        bulk::vacuum_after_load(&mut conn, svc.store.engine).await?;
+        // VACUUM runs outside a transaction, but still as the one writer.
+        let mut ex = svc.store.exclusive().await?;
+        bulk::vacuum_after_load(ex.conn(), svc.store.engine).await?;
     }
 
     let accounts = create_accounts(svc, county, password).await?;

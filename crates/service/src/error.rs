@@ -14,6 +14,12 @@ pub enum ServiceError {
     Forbidden(String),
     #[error("未找到")]
     NotFound,
+    /// A unique, foreign-key or check constraint refused the write: someone
+    /// else created or changed the same thing meanwhile (two writers past
+    /// the same pre-check). Nothing was written; the Chinese message says
+    /// what collided and to refresh. Answered 409.
+    #[error("{0}")]
+    Conflict(String),
     /// Not logged in, or the session or token is no longer valid.
     #[error("请先登录")]
     Unauthenticated,
@@ -41,7 +47,16 @@ impl From<DbError> for ServiceError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::NotFound => ServiceError::NotFound,
-            other => ServiceError::Db(other),
+            DbError::Conflict(c) => {
+                tracing::info!(
+                    kind = c.kind.code(),
+                    table = %c.table,
+                    constraint = %c.constraint,
+                    "write refused by a constraint"
+                );
+                ServiceError::Conflict(c.message)
+            }
+            other @ DbError::Other(_) => ServiceError::Db(other),
         }
     }
 }

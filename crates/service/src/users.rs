@@ -140,7 +140,7 @@ pub async fn create(svc: &Services, actor: &Actor, form: &UserForm) -> ServiceRe
     .await
     {
         Ok(id) => id,
-        Err(DbError::Conflict(_)) => {
+        Err(DbError::Conflict(c)) if c.is_unique_on("users", "username") => {
             return Err(ServiceError::field("username", "该用户名已被使用"));
         }
         Err(err) => return Err(err.into()),
@@ -203,7 +203,7 @@ async fn create_without_role(svc: &Services, actor: &Actor, form: &UserForm) -> 
     .await
     {
         Ok(id) => id,
-        Err(DbError::Conflict(_)) => {
+        Err(DbError::Conflict(c)) if c.is_unique_on("users", "username") => {
             return Err(ServiceError::field("username", "该用户名已被使用"));
         }
         Err(err) => return Err(err.into()),

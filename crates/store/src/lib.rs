@@ -11,6 +11,7 @@ pub mod audit;
 pub mod backup;
 pub mod bulk;
 pub mod compliance;
+pub mod conflict;
 pub mod export;
 pub mod member;
 pub mod org;
@@ -35,30 +36,43 @@ pub use sqlx::AnyConnection as Conn;
 pub use sqlx::Error as SqlxError;
 
 /// Store errors: the three cases callers act on.
+///
+/// Every `sqlx::Error` is classified on its way in ([`DbError::from_sqlx`],
+/// which the `From` conversion behind `?` calls too), so a constraint
+/// violation is a [`DbError::Conflict`] whichever path it took, never an
+/// unclassified [`DbError::Other`].
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("not found")]
     NotFound,
-    /// A unique or foreign-key constraint refused the write; the constraint
-    /// text lets the service name the field.
-    #[error("conflict: {0}")]
-    Conflict(String),
+    /// A unique, foreign-key or check constraint refused the write; the
+    /// conflict carries the Chinese message and the constraint, which lets
+    /// the service name the field.
+    #[error("{0}")]
+    Conflict(Conflict),
     #[error(transparent)]
-    Other(#[from] sqlx::Error),
+    Other(sqlx::Error),
 }
 
+pub use conflict::{Conflict, ConflictKind};
+
 impl DbError {
-    /// Maps constraint violations to [`DbError::Conflict`].
+    /// Maps `RowNotFound` to [`DbError::NotFound`] and constraint
+    /// violations to [`DbError::Conflict`].
     pub fn from_sqlx(e: sqlx::Error) -> Self {
         if let sqlx::Error::RowNotFound = e {
             return DbError::NotFound;
         }
-        if let Some(db) = e.as_database_error()
-            && (db.is_unique_violation() || db.is_foreign_key_violation())
-        {
-            return DbError::Conflict(db.message().to_owned());
+        if let Some(c) = e.as_database_error().and_then(Conflict::classify) {
+            return DbError::Conflict(c);
         }
         DbError::Other(e)
+    }
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(e: sqlx::Error) -> Self {
+        DbError::from_sqlx(e)
     }
 }
 
@@ -79,16 +93,28 @@ pub enum Engine {
     Postgres,
 }
 
-/// The connection pool, plus the lock that serializes writers.
+/// The connection pools, plus the lock that serializes writers.
 ///
 /// Writers are serialized in-process because every write appends to the
 /// hash-chained audit log, whose next row depends on the last; SQLite has
 /// one writer anyway. On PostgreSQL a transaction-scoped advisory lock
 /// extends the guarantee across processes.
+///
+/// Every write goes through [`Store::begin_write`] (or, for the few
+/// statements that cannot run in a transaction, [`Store::exclusive`]): on
+/// SQLite a write outside the writer lock makes a transaction that has
+/// already read fail with "database is locked" (a deferred transaction
+/// cannot wait to upgrade its snapshot), so there must be none. Writes use
+/// a pool of their own, one connection, so that a writer never waits for a
+/// connection held by readers (who may themselves wait for the lock), and
+/// begin `IMMEDIATE` on SQLite: the write lock is taken at `BEGIN`, where
+/// the busy timeout applies, never half-way through.
 #[derive(Clone)]
 pub struct Store {
+    /// Connections for reading (tests also write through it directly).
     pub pool: AnyPool,
     pub engine: Engine,
+    writer: AnyPool,
     write_lock: Arc<Mutex<()>>,
 }
 
@@ -105,6 +131,19 @@ impl WriteTx {
 
     pub async fn commit(self) -> DbResult<()> {
         self.tx.commit().await.map_err(DbError::from_sqlx)
+    }
+}
+
+/// The writer connection outside a transaction, holding the writer lock:
+/// for statements no transaction may hold (PostgreSQL's `VACUUM`).
+pub struct ExclusiveConn {
+    conn: sqlx::pool::PoolConnection<sqlx::Any>,
+    _guard: OwnedMutexGuard<()>,
+}
+
+impl ExclusiveConn {
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.conn
     }
 }
 
@@ -144,43 +183,49 @@ impl Store {
             _ => url.to_owned(),
         };
         let opts = AnyConnectOptions::from_str(&url)?;
-        let pool_opts = AnyPoolOptions::new().max_connections(match engine {
+        let readers = match engine {
             Engine::Sqlite => 8,
             Engine::Postgres => 16,
-        });
-        let pool = if engine == Engine::Sqlite {
-            pool_opts
-                .after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        // WAL: readers never block the writer. FULL: a
-                        // commit is on disk before it is acknowledged, so a
-                        // kill loses nothing committed.
-                        conn.execute("PRAGMA journal_mode=WAL").await?;
-                        conn.execute("PRAGMA synchronous=FULL").await?;
-                        conn.execute("PRAGMA foreign_keys=ON").await?;
-                        // Deleted and rewritten content is overwritten with
-                        // zeros, so personal data that was removed or
-                        // replaced does not linger in free pages of the
-                        // file (or of a backup taken from it).
-                        conn.execute("PRAGMA secure_delete=ON").await?;
-                        conn.execute("PRAGMA busy_timeout=10000").await?;
-                        // 32 MiB of page cache per connection instead of 2:
-                        // index pages of a county-sized table stay in memory
-                        // (bulk loads with a random-order unique index, the
-                        // HMAC, thrash the default cache).
-                        conn.execute("PRAGMA cache_size=-32768").await?;
-                        Ok(())
-                    })
-                })
-                .connect_with(opts)
-                .await?
-        } else {
-            pool_opts.connect_with(opts).await?
         };
+        let pool = Self::pool(engine, readers)
+            .connect_with(opts.clone())
+            .await?;
+        // Writes are serialized by the lock: one connection serves them.
+        let writer = Self::pool(engine, 1).connect_with(opts).await?;
         Ok(Self {
             pool,
             engine,
+            writer,
             write_lock: Arc::new(Mutex::new(())),
+        })
+    }
+
+    fn pool(engine: Engine, size: u32) -> AnyPoolOptions {
+        let opts = AnyPoolOptions::new().max_connections(size);
+        if engine == Engine::Postgres {
+            return opts;
+        }
+        opts.after_connect(|conn, _meta| {
+            Box::pin(async move {
+                // WAL: readers never block the writer. FULL: a
+                // commit is on disk before it is acknowledged, so a
+                // kill loses nothing committed.
+                conn.execute("PRAGMA journal_mode=WAL").await?;
+                conn.execute("PRAGMA synchronous=FULL").await?;
+                conn.execute("PRAGMA foreign_keys=ON").await?;
+                // Deleted and rewritten content is overwritten with
+                // zeros, so personal data that was removed or
+                // replaced does not linger in free pages of the
+                // file (or of a backup taken from it).
+                conn.execute("PRAGMA secure_delete=ON").await?;
+                conn.execute("PRAGMA busy_timeout=10000").await?;
+                // 32 MiB of page cache per connection instead of 2:
+                // index pages of a county-sized table stay in memory
+                // (bulk loads with a random-order unique index, the
+                // HMAC, thrash the default cache).
+                conn.execute("PRAGMA cache_size=-32768").await?;
+                Ok(())
+            })
         })
     }
 
@@ -218,17 +263,35 @@ impl Store {
         Ok(tx)
     }
 
-    /// Begins a write transaction, holding the writer lock.
+    /// Begins a write transaction, holding the writer lock: `BEGIN
+    /// IMMEDIATE` on SQLite (the write lock is taken now, waiting out
+    /// another process's writer under the busy timeout), the advisory lock
+    /// on PostgreSQL.
     pub async fn begin_write(&self) -> DbResult<WriteTx> {
         let guard = self.write_lock.clone().lock_owned().await;
-        let mut tx = self.pool.begin().await?;
-        if self.engine == Engine::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(PG_WRITE_LOCK_KEY)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let tx = match self.engine {
+            Engine::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => {
+                let mut tx = self.writer.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(PG_WRITE_LOCK_KEY)
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
+        };
         Ok(WriteTx { tx, _guard: guard })
+    }
+
+    /// The writer connection without a transaction, holding the writer
+    /// lock (in-process only: statements run here must not need the
+    /// cross-process advisory lock).
+    pub async fn exclusive(&self) -> DbResult<ExclusiveConn> {
+        let guard = self.write_lock.clone().lock_owned().await;
+        Ok(ExclusiveConn {
+            conn: self.writer.acquire().await?,
+            _guard: guard,
+        })
     }
 
     /// True when the database answers.
@@ -240,6 +303,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }

@@ -64,6 +64,9 @@ impl IntoResponse for AppError {
                 "请检查以下内容：".into(),
                 fields,
             ),
+            ServiceError::Conflict(msg) => {
+                error_page(StatusCode::CONFLICT, "操作冲突", msg, Vec::new())
+            }
             ServiceError::Db(e) => {
                 tracing::error!(error = %e, "database error");
                 error_page(
@@ -165,6 +168,7 @@ fn service_answer(e: ServiceError) -> (StatusCode, &'static str, String, Vec<(St
                 .map(|f| (f.field.to_owned(), f.message))
                 .collect(),
         ),
+        ServiceError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m, Vec::new()),
         ServiceError::Db(e) => {
             tracing::error!(error = %e, "database error");
             (

@@ -8,6 +8,8 @@ use dangjian_store::{Store, testdb};
 pub struct TestDb {
     pub name: &'static str,
     pub store: Store,
+    /// The database's URL (a second store may connect to it).
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
     pg_drop: Option<(String, String)>,
 }
@@ -20,6 +22,7 @@ impl TestDb {
         TestDb {
             name: "sqlite",
             store,
+            url,
             _dir: Some(dir),
             pg_drop: None,
         }
@@ -28,10 +31,12 @@ impl TestDb {
     pub async fn postgres() -> Option<Self> {
         let admin = testdb::admin_url()?;
         let db = testdb::create(&admin, "dj_test").await;
-        let store = Store::connect(&testdb::url_of(&admin, &db)).await.unwrap();
+        let url = testdb::url_of(&admin, &db);
+        let store = Store::connect(&url).await.unwrap();
         Some(TestDb {
             name: "postgres",
             store,
+            url,
             _dir: None,
             pg_drop: Some((admin, db)),
         })

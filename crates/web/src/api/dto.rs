@@ -487,7 +487,7 @@ pub struct Error {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(description = "错误内容")]
 pub struct ErrorBody {
-    /// unauthenticated、forbidden、not_found、invalid、bad_request、method_not_allowed、payload_too_large、internal
+    /// unauthenticated、forbidden、not_found、invalid、conflict（409：与他人同时提交的数据冲突，刷新后重试）、bad_request、method_not_allowed、payload_too_large、internal
     pub code: String,
     /// 中文说明
     pub message: String,

@@ -6,6 +6,7 @@
 mod accounts;
 mod authz;
 mod compliance;
+mod concurrency;
 mod data;
 mod identity;
 mod login_security;
