@@ -127,7 +127,8 @@ fn rebuild_index_if_stale(svc: &Services) {
 
 /// Announces escalations of overdue work items (督办升级) at start and then
 /// every ten minutes, in the background: one notice per item and step,
-/// however often it runs.
+/// however often it runs. The same tick brings the records index up to the
+/// record-type labels in force.
 fn escalate_in_background(svc: &Services) {
     let svc = svc.clone();
     tokio::spawn(with_source(SYSTEM, async move {
@@ -145,6 +146,10 @@ fn escalate_in_background(svc: &Services) {
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "work item escalation failed"),
             }
+            // A profile version that takes effect today may rename record
+            // types: the index holds the labels in force (a no-op when they
+            // are the index's already).
+            dangjian_service::records::relabel_in_background(&svc);
         }
     }));
 }

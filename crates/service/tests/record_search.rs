@@ -350,7 +350,13 @@ async fn a_profile_relabelling_a_type_rebuilds_the_index() {
                 "version = \"relabel\"",
                 1,
             );
-        dangjian_service::policy::upload(&t.svc, &county, relabelled.as_bytes())
+        // In force at once (an upload takes effect next month by default,
+        // and the index holds the labels in force).
+        let today = dangjian_service::policy::Effective {
+            from: Some(t.svc.clock.today().to_string()),
+            ..Default::default()
+        };
+        dangjian_service::policy::upload_with(&t.svc, &county, relabelled.as_bytes(), &today)
             .await
             .unwrap();
         // The rebuild runs in the background; until it commits, 屋场夜话
