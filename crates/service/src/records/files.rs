@@ -144,8 +144,8 @@ pub(crate) fn check_all<'a>(
 
 /// The stored form of a checked upload.
 impl<'a> Checked<'a> {
-    pub(crate) fn as_new(&'a self) -> dangjian_store::record::NewAttachment<'a> {
-        dangjian_store::record::NewAttachment {
+    pub(crate) fn as_new(&'a self) -> dangjian_store::attachments::NewAttachment<'a> {
+        dangjian_store::attachments::NewAttachment {
             file_name: &self.file_name,
             content_type: self.kind.content_type(),
             sha256: &self.sha256,

@@ -29,10 +29,10 @@ use dangjian_domain::FieldError;
 use dangjian_domain::org::OrgKind;
 use dangjian_domain::role::Permission;
 use dangjian_store::Conn;
+use dangjian_store::attachments::{self as adb, AttachmentMeta, Owner, OwnerKind};
 use dangjian_store::org::{self as odb, OrgRow};
 use dangjian_store::record::{
-    self as db, AttachmentMeta, AttendanceRow, ExpectedMember, RecordFilter, RecordListRow,
-    RecordRow,
+    self as db, AttendanceRow, ExpectedMember, RecordFilter, RecordListRow, RecordRow,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -366,7 +366,7 @@ pub async fn get(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<Record
     let record = record_in_scope(&mut conn, actor, id).await?;
     let org = odb::get_org(&mut conn, record.org_id).await?;
     let attendance = db::attendance(&mut conn, id).await?;
-    let attachments = db::attachments(&mut conn, id).await?;
+    let attachments = adb::list(&mut conn, OwnerKind::Record, id).await?;
     let rtype = active.profile.record_type(&record.record_type);
     let marks = record
         .marks
@@ -450,7 +450,12 @@ async fn store_file(
     by: &str,
     now: &str,
 ) -> ServiceResult<i64> {
-    Ok(db::insert_attachment(conn, record_id, &f.as_new(), by, now).await?)
+    let owner = Owner {
+        kind: OwnerKind::Record,
+        id: record_id,
+        part: None,
+    };
+    Ok(adb::insert(conn, &owner, &f.as_new(), by, now).await?)
 }
 
 /// Adds attachments to an existing record.
@@ -472,7 +477,9 @@ pub async fn add_attachments(
             "该记录已审核确认，不能再添加附件；如需补充，请先修改记录，修改后将重新提交审核",
         ));
     }
-    let existing = db::attachments(tx.conn(), record_id).await?.len();
+    let existing = adb::list(tx.conn(), OwnerKind::Record, record_id)
+        .await?
+        .len();
     if uploads.is_empty() {
         return Err(ServiceError::field("attachments", "请选择要上传的文件"));
     }
@@ -480,7 +487,7 @@ pub async fn add_attachments(
     let mut out = Vec::new();
     for f in &files {
         let id = store_file(tx.conn(), record_id, f, &actor.username, &now).await?;
-        out.push(db::get_attachment_meta(tx.conn(), id).await?);
+        out.push(adb::meta(tx.conn(), OwnerKind::Record, id).await?);
     }
     audit::by(tx.conn(), svc, actor, "record.attach", &format!("record:{record_id}"), &r.org_path, &json!({
         "after": out.iter().map(|a| json!({"id": a.id, "name": a.file_name, "type": a.content_type, "size": a.size, "sha256": a.sha256})).collect::<Vec<_>>()
@@ -497,9 +504,9 @@ pub async fn attachment(
 ) -> ServiceResult<Download> {
     actor.require(Permission::ReadBusiness)?;
     let mut conn = svc.store.read().await?;
-    let meta = db::get_attachment_meta(&mut conn, attachment_id).await?;
-    record_in_scope(&mut conn, actor, meta.record_id).await?;
-    let bytes = db::attachment_data(&mut conn, attachment_id).await?;
+    let meta = adb::meta(&mut conn, OwnerKind::Record, attachment_id).await?;
+    record_in_scope(&mut conn, actor, meta.owner_id).await?;
+    let bytes = adb::data(&mut conn, OwnerKind::Record, attachment_id).await?;
     // The stored type was sniffed on upload; sniff again so that only the
     // four accepted types are ever served, whatever the row says.
     let kind = FileKind::sniff(&bytes)
@@ -521,14 +528,14 @@ pub async fn delete_attachment(
 ) -> ServiceResult<()> {
     actor.require(Permission::EditOrg)?;
     let mut tx = svc.store.begin_write().await?;
-    let meta = db::get_attachment_meta(tx.conn(), attachment_id).await?;
-    let r = record_in_scope(tx.conn(), actor, meta.record_id).await?;
+    let meta = adb::meta(tx.conn(), OwnerKind::Record, attachment_id).await?;
+    let r = record_in_scope(tx.conn(), actor, meta.owner_id).await?;
     if r.status == "confirmed" && actor.require_below(&r.org_path).is_err() {
         return Err(ServiceError::forbidden(
             "已审核确认的记录不能由本级删除附件，请联系上级党组织",
         ));
     }
-    db::delete_attachment(tx.conn(), attachment_id).await?;
+    adb::delete(tx.conn(), OwnerKind::Record, attachment_id).await?;
     audit::by(
         tx.conn(),
         svc,

@@ -32,6 +32,7 @@ use dangjian_domain::work::{
     escalation, long_text, transition,
 };
 use dangjian_store::Conn;
+use dangjian_store::attachments::{self as adb, AttachmentMeta, Owner, OwnerKind};
 use dangjian_store::org as odb;
 use dangjian_store::work::{self as db, ItemFilter, ItemTab, WorkItemRow};
 use jiff::civil::Date;
@@ -437,10 +438,13 @@ pub async fn act_with(
     .await?;
     let mut names = Vec::new();
     for f in &checked {
-        db::insert_attachment(
+        adb::insert(
             tx.conn(),
-            row.id,
-            event_id,
+            &Owner {
+                kind: OwnerKind::WorkItem,
+                id: row.id,
+                part: Some(event_id),
+            },
             &f.as_new(),
             &actor.username,
             &now,
@@ -523,7 +527,7 @@ pub struct TimelineEntry {
     pub actor_org_name: String,
     /// Display time (Beijing).
     pub at: String,
-    pub attachments: Vec<db::WorkAttachmentMeta>,
+    pub attachments: Vec<AttachmentMeta>,
 }
 
 /// An action the user may take now, for the buttons and forms.
@@ -562,16 +566,16 @@ pub async fn detail(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<Wor
     let esc = escalation(date_of(&row.deadline), state, today, rule);
     let parties = parties_of(actor, &row, esc);
     let events = db::events(&mut conn, id).await?;
-    let mut atts = db::attachments(&mut conn, id).await?;
+    let mut atts = adb::list(&mut conn, OwnerKind::WorkItem, id).await?;
     let timeline = events
         .into_iter()
         .map(|e| {
             let mine: Vec<_> = atts
                 .iter()
-                .filter(|a| a.event_id == e.id)
+                .filter(|a| a.part_id == Some(e.id))
                 .cloned()
                 .collect();
-            atts.retain(|a| a.event_id != e.id);
+            atts.retain(|a| a.part_id != Some(e.id));
             let action = ActionKind::ALL
                 .into_iter()
                 .find(|k| k.code() == e.action)
@@ -745,9 +749,9 @@ pub async fn attachment(
 ) -> ServiceResult<Download> {
     actor.require(Permission::ReadBusiness)?;
     let mut conn = svc.store.read().await?;
-    let meta = db::get_attachment_meta(&mut conn, attachment_id).await?;
-    item_in_scope(&mut conn, actor, meta.item_id).await?;
-    let bytes = db::attachment_data(&mut conn, attachment_id).await?;
+    let meta = adb::meta(&mut conn, OwnerKind::WorkItem, attachment_id).await?;
+    item_in_scope(&mut conn, actor, meta.owner_id).await?;
+    let bytes = adb::data(&mut conn, OwnerKind::WorkItem, attachment_id).await?;
     let kind = FileKind::sniff(&bytes)
         .filter(|k| Some(*k) == FileKind::from_content_type(&meta.content_type))
         .ok_or(ServiceError::NotFound)?;
