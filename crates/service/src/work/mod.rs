@@ -20,9 +20,8 @@ pub mod notices;
 pub mod tasks;
 
 use crate::actor::Actor;
+use crate::attachments::{self as att, AttachmentMeta, Download, Owner, OwnerKind, Upload};
 use crate::error::{ServiceError, ServiceResult};
-use crate::records::files::{self, FileKind, Upload};
-use crate::records::{Download, content_disposition};
 use crate::{Services, audit, policy};
 use dangjian_domain::FieldError;
 use dangjian_domain::error::text_field;
@@ -32,7 +31,6 @@ use dangjian_domain::work::{
     escalation, long_text, transition,
 };
 use dangjian_store::Conn;
-use dangjian_store::attachments::{self as adb, AttachmentMeta, Owner, OwnerKind};
 use dangjian_store::org as odb;
 use dangjian_store::work::{self as db, ItemFilter, ItemTab, WorkItemRow};
 use jiff::civil::Date;
@@ -413,7 +411,7 @@ pub async fn act_with(
     let esc = escalation(date_of(&row.deadline), state, today, rule);
     let party = party_for(action.kind(), &parties_of(actor, &row, esc));
     let t = transition(state, &action, party).map_err(refused)?;
-    let checked = files::check_all(uploads, 0, "每条进展").map_err(ServiceError::Invalid)?;
+    let checked = att::check_all(uploads, 0, "每条进展").map_err(ServiceError::Invalid)?;
     let today_text = today.to_string();
     let reported = (party == Party::Assignee
         && matches!(t.action, ActionKind::Note | ActionKind::Submit))
@@ -436,22 +434,13 @@ pub async fn act_with(
         },
     )
     .await?;
-    let mut names = Vec::new();
-    for f in &checked {
-        adb::insert(
-            tx.conn(),
-            &Owner {
-                kind: OwnerKind::WorkItem,
-                id: row.id,
-                part: Some(event_id),
-            },
-            &f.as_new(),
-            &actor.username,
-            &now,
-        )
-        .await?;
-        names.push(f.file_name.clone());
-    }
+    let owner = Owner {
+        kind: OwnerKind::WorkItem,
+        id: row.id,
+        part: Some(event_id),
+    };
+    att::store_all(tx.conn(), &owner, &checked, &actor.username, &now).await?;
+    let names: Vec<_> = checked.iter().map(|f| f.file_name.clone()).collect();
     let notice = match t.action {
         ActionKind::Submit => Some((
             row.owner_org_id,
@@ -566,7 +555,7 @@ pub async fn detail(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<Wor
     let esc = escalation(date_of(&row.deadline), state, today, rule);
     let parties = parties_of(actor, &row, esc);
     let events = db::events(&mut conn, id).await?;
-    let mut atts = adb::list(&mut conn, OwnerKind::WorkItem, id).await?;
+    let mut atts = att::list(&mut conn, OwnerKind::WorkItem, id).await?;
     let timeline = events
         .into_iter()
         .map(|e| {
@@ -749,18 +738,9 @@ pub async fn attachment(
 ) -> ServiceResult<Download> {
     actor.require(Permission::ReadBusiness)?;
     let mut conn = svc.store.read().await?;
-    let meta = adb::meta(&mut conn, OwnerKind::WorkItem, attachment_id).await?;
+    let meta = att::meta(&mut conn, OwnerKind::WorkItem, attachment_id).await?;
     item_in_scope(&mut conn, actor, meta.owner_id).await?;
-    let bytes = adb::data(&mut conn, OwnerKind::WorkItem, attachment_id).await?;
-    let kind = FileKind::sniff(&bytes)
-        .filter(|k| Some(*k) == FileKind::from_content_type(&meta.content_type))
-        .ok_or(ServiceError::NotFound)?;
-    Ok(Download {
-        content_disposition: content_disposition(&meta.file_name, kind.is_image()),
-        file_name: meta.file_name,
-        content_type: kind.content_type(),
-        bytes,
-    })
+    att::download(&mut conn, OwnerKind::WorkItem, meta).await
 }
 
 /// The active profile's escalation rule (re-exported for the pages' help text).
