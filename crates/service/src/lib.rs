@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod actor;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod backup;

@@ -9,7 +9,7 @@ mod support;
 use dangjian_domain::obligations::Window;
 use dangjian_domain::policy::DEFAULT_PROFILE_TOML;
 use dangjian_service::records::{self, MAX_ATTACHMENT_BYTES, RecordForm, Upload};
-use dangjian_service::{ServiceError, compliance, policy};
+use dangjian_service::{ServiceError, compliance, policy, work};
 use jiff::civil::date;
 use support::{chain_ok, counts, fe, fixed, forbidden, form, invalid, members_of, sheet};
 
@@ -144,6 +144,65 @@ async fn attachments_are_sniffed_limited_and_served_safely() {
             2
         );
         chain_ok(&t).await;
+        t.finish().await;
+    }
+}
+
+/// Records and work notes keep their files in tables of their own whose
+/// ids overlap: an id is read only as the kind its page asks for.
+#[tokio::test]
+async fn an_attachment_id_is_read_only_as_its_own_owner_kind() {
+    for t in fixed().await {
+        let town = t.actor("unit_admin_town").await;
+        let sec = t.actor("branch_secretary_branch").await;
+        let m = members_of(&t, t.fx.branch_a1).await;
+        let f = RecordForm {
+            attendance: sheet(&[m[0]], &[]),
+            ..form("theme_party_day", "2026-11-05")
+        };
+        let photos = [up("一.jpg", jpeg(100)), up("二.jpg", jpeg(200))];
+        let rec = records::create(&t.svc, &sec, t.fx.branch_a1, &f, &photos)
+            .await
+            .unwrap()
+            .id;
+        let rec_atts = records::get(&t.svc, &town, rec).await.unwrap().attachments;
+        let item = work::create(
+            &t.svc,
+            &town,
+            &work::NewWorkItem {
+                kind: work::WorkKind::Task,
+                title: "上传材料".into(),
+                detail: String::new(),
+                owner_org: t.fx.town_a,
+                assignee_org: t.fx.branch_a1,
+                deadline: date(2026, 12, 10),
+                source: None,
+                task_id: None,
+            },
+        )
+        .await
+        .unwrap();
+        let note = work::parse_action("note", "材料已上传").unwrap();
+        let pdf = up("材料.pdf", b"%PDF-1.7\nnote".to_vec());
+        work::act_with(&t.svc, &sec, item, note, &[pdf])
+            .await
+            .unwrap();
+        let detail = work::detail(&t.svc, &town, item).await.unwrap();
+        let note_att = detail.timeline.last().unwrap().attachments[0].id;
+        assert_eq!(rec_atts[0].id, note_att, "{}: the ids overlap", t.engine);
+        // The same id serves each kind's own file.
+        let from_record = records::attachment(&t.svc, &town, note_att).await.unwrap();
+        assert_eq!(from_record.file_name, "一.jpg");
+        let from_work = work::attachment(&t.svc, &town, note_att).await.unwrap();
+        assert_eq!(
+            (from_work.file_name.as_str(), from_work.bytes.as_slice()),
+            ("材料.pdf", b"%PDF-1.7\nnote".as_slice())
+        );
+        // A record's attachment id that no note file has is not found as one.
+        assert!(matches!(
+            work::attachment(&t.svc, &town, rec_atts[1].id).await,
+            Err(ServiceError::NotFound)
+        ));
         t.finish().await;
     }
 }

@@ -7,6 +7,7 @@
 //! connection for reading. Nothing here checks permissions: that is the
 //! service layer's job.
 
+pub mod attachments;
 pub mod audit;
 pub mod backup;
 pub mod bulk;

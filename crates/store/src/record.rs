@@ -1,8 +1,8 @@
 //! Organizational-life records (组织生活记录): the rows, their sign-in lists
-//! and attachments, the filtered lists, and the narrow reads the compliance
-//! and 意识形态 views need (only the columns the engine uses, one query per
-//! scope, never one per organization). No checks here: the service validates
-//! and authorizes.
+//! (their attachments are in `attachments`), the filtered lists, and the
+//! narrow reads the compliance and 意识形态 views need (only the columns the
+//! engine uses, one query per scope, never one per organization). No checks
+//! here: the service validates and authorizes.
 
 use crate::{DbError, DbResult, dynamic, placeholders};
 use sqlx::AnyConnection;
@@ -163,8 +163,8 @@ pub async fn confirm(conn: &mut AnyConnection, id: i64, by: &str, now: &str) -> 
 
 /// Deletes a record with its sign-in list and attachments.
 pub async fn delete_record(conn: &mut AnyConnection, id: i64) -> DbResult<()> {
+    crate::attachments::delete_all(conn, crate::attachments::OwnerKind::Record, id).await?;
     for sql in [
-        "DELETE FROM attachments WHERE record_id = $1",
         "DELETE FROM record_attendance WHERE record_id = $1",
         "DELETE FROM records WHERE id = $1",
     ] {
@@ -489,93 +489,4 @@ pub async fn count_without_life(
     .bind(since)
     .fetch_one(&mut *conn)
     .await?)
-}
-
-/// An attachment without its bytes.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
-pub struct AttachmentMeta {
-    pub id: i64,
-    pub record_id: i64,
-    pub file_name: String,
-    pub content_type: String,
-    pub size: i64,
-    pub sha256: String,
-    pub created_by: String,
-    pub created_at: String,
-}
-
-/// An attachment to store.
-#[derive(Debug, Clone)]
-pub struct NewAttachment<'a> {
-    pub file_name: &'a str,
-    pub content_type: &'a str,
-    pub sha256: &'a str,
-    pub data: &'a [u8],
-}
-
-pub async fn insert_attachment(
-    conn: &mut AnyConnection,
-    record_id: i64,
-    a: &NewAttachment<'_>,
-    by: &str,
-    now: &str,
-) -> DbResult<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO attachments (record_id, file_name, content_type, size, sha256, data, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-    )
-    .bind(record_id)
-    .bind(a.file_name)
-    .bind(a.content_type)
-    .bind(a.data.len() as i64)
-    .bind(a.sha256)
-    .bind(a.data.to_vec())
-    .bind(by)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(DbError::from_sqlx)
-}
-
-const ATT_COLS: &str =
-    "id, record_id, file_name, content_type, size, sha256, created_by, created_at";
-
-pub async fn attachments(
-    conn: &mut AnyConnection,
-    record_id: i64,
-) -> DbResult<Vec<AttachmentMeta>> {
-    Ok(sqlx::query_as::<_, AttachmentMeta>(dynamic(format!(
-        "SELECT {ATT_COLS} FROM attachments WHERE record_id = $1 ORDER BY id"
-    )))
-    .bind(record_id)
-    .fetch_all(&mut *conn)
-    .await?)
-}
-
-pub async fn get_attachment_meta(conn: &mut AnyConnection, id: i64) -> DbResult<AttachmentMeta> {
-    sqlx::query_as::<_, AttachmentMeta>(dynamic(format!(
-        "SELECT {ATT_COLS} FROM attachments WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(DbError::NotFound)
-}
-
-/// The stored bytes of an attachment.
-pub async fn attachment_data(conn: &mut AnyConnection, id: i64) -> DbResult<Vec<u8>> {
-    sqlx::query_scalar("SELECT data FROM attachments WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(DbError::NotFound)
-}
-
-pub async fn delete_attachment(conn: &mut AnyConnection, id: i64) -> DbResult<()> {
-    sqlx::query("DELETE FROM attachments WHERE id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await
-        .map_err(DbError::from_sqlx)?;
-    Ok(())
 }

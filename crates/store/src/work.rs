@@ -1,7 +1,8 @@
-//! Work items (督办/整改事项), their timeline and note attachments,
-//! supervised tasks (督办任务), announced escalation steps and the in-app
-//! notices (通知). No checks here: the service validates, authorizes and
-//! decides every state change with `domain::work::transition`.
+//! Work items (督办/整改事项) and their timeline (the notes' attachments
+//! are in `attachments`), supervised tasks (督办任务), announced escalation
+//! steps and the in-app notices (通知). No checks here: the service
+//! validates, authorizes and decides every state change with
+//! `domain::work::transition`.
 
 use crate::{DbError, DbResult, dynamic};
 use sqlx::AnyConnection;
@@ -351,84 +352,6 @@ pub async fn count_events(conn: &mut AnyConnection, item_id: i64) -> DbResult<i6
             .fetch_one(&mut *conn)
             .await?,
     )
-}
-
-/// A note attachment without its bytes.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
-pub struct WorkAttachmentMeta {
-    pub id: i64,
-    pub event_id: i64,
-    pub item_id: i64,
-    pub file_name: String,
-    pub content_type: String,
-    pub size: i64,
-    pub sha256: String,
-    pub created_by: String,
-    pub created_at: String,
-}
-
-const ATT_COLS: &str =
-    "id, event_id, item_id, file_name, content_type, size, sha256, created_by, created_at";
-
-/// Stores a checked attachment of a note (`crate::record::NewAttachment`
-/// carries the sniffed type and hash).
-pub async fn insert_attachment(
-    conn: &mut AnyConnection,
-    item_id: i64,
-    event_id: i64,
-    a: &crate::record::NewAttachment<'_>,
-    by: &str,
-    now: &str,
-) -> DbResult<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO work_attachments (event_id, item_id, file_name, content_type, size, sha256, data, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-    )
-    .bind(event_id)
-    .bind(item_id)
-    .bind(a.file_name)
-    .bind(a.content_type)
-    .bind(a.data.len() as i64)
-    .bind(a.sha256)
-    .bind(a.data.to_vec())
-    .bind(by)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(DbError::from_sqlx)
-}
-
-pub async fn attachments(
-    conn: &mut AnyConnection,
-    item_id: i64,
-) -> DbResult<Vec<WorkAttachmentMeta>> {
-    Ok(sqlx::query_as::<_, WorkAttachmentMeta>(dynamic(format!(
-        "SELECT {ATT_COLS} FROM work_attachments WHERE item_id = $1 ORDER BY id"
-    )))
-    .bind(item_id)
-    .fetch_all(&mut *conn)
-    .await?)
-}
-
-pub async fn get_attachment_meta(
-    conn: &mut AnyConnection,
-    id: i64,
-) -> DbResult<WorkAttachmentMeta> {
-    sqlx::query_as::<_, WorkAttachmentMeta>(dynamic(format!(
-        "SELECT {ATT_COLS} FROM work_attachments WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(DbError::NotFound)
-}
-
-pub async fn attachment_data(conn: &mut AnyConnection, id: i64) -> DbResult<Vec<u8>> {
-    sqlx::query_scalar("SELECT data FROM work_attachments WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(DbError::NotFound)
 }
 
 /// One supervised task.

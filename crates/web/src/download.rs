@@ -91,7 +91,9 @@ const ATTACHMENT_CSP: &str = "default-src 'none'; img-src 'self'; style-src 'non
 
 /// Serves an uploaded attachment: the type sniffed by the service, its
 /// disposition (`inline` for images), and [`ATTACHMENT_CSP`].
-pub fn attachment_response(file: dangjian_service::records::Download) -> axum::response::Response {
+pub fn attachment_response(
+    file: dangjian_service::attachments::Download,
+) -> axum::response::Response {
     use axum::http::{HeaderValue, header};
     use axum::response::IntoResponse;
     let mut r = file.bytes.into_response();

@@ -7,12 +7,14 @@
 //! Compliance with the obligations is computed elsewhere (`compliance`),
 //! never when a record is saved.
 
-pub(crate) mod files;
 mod form;
 mod search;
 
-pub use files::{
-    FileKind, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, Upload, clean_name, content_disposition,
+// The attachment types and limits, as records have always named them (they
+// live in `crate::attachments`, shared with every owner of files).
+pub use crate::attachments::{
+    Download, FileKind, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, Upload, clean_name,
+    content_disposition,
 };
 pub use form::{AttendanceForm, RecordForm, quorum_notice};
 pub(crate) use search::labels_differ;
@@ -22,6 +24,7 @@ pub use search::{
 };
 
 use crate::actor::Actor;
+use crate::attachments::{self as att, AttachmentMeta, Owner, OwnerKind};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::{self, Change, ChangeKind};
 use crate::{Services, audit, policy};
@@ -31,8 +34,7 @@ use dangjian_domain::role::Permission;
 use dangjian_store::Conn;
 use dangjian_store::org::{self as odb, OrgRow};
 use dangjian_store::record::{
-    self as db, AttachmentMeta, AttendanceRow, ExpectedMember, RecordFilter, RecordListRow,
-    RecordRow,
+    self as db, AttendanceRow, ExpectedMember, RecordFilter, RecordListRow, RecordRow,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -116,16 +118,6 @@ pub struct RecordQuery {
     /// `submitted` or `confirmed`.
     pub status: Option<String>,
     pub page: i64,
-}
-
-/// An attachment to send: bytes with the sniffed type and a safe name.
-#[derive(Debug, Clone)]
-pub struct Download {
-    pub file_name: String,
-    pub content_type: &'static str,
-    /// `inline` for images, `attachment` for PDFs.
-    pub content_disposition: String,
-    pub bytes: Vec<u8>,
 }
 
 async fn org_in_scope(conn: &mut Conn, actor: &Actor, id: i64) -> ServiceResult<OrgRow> {
@@ -235,7 +227,7 @@ pub async fn create(
         (Err(e), _) => return Err(e),
         (Ok(_), Err(b)) => return Err(ServiceError::Invalid(b)),
     };
-    let (p, files) = parsed;
+    let (p, checked) = parsed;
     let id = db::insert_record(
         tx.conn(),
         org.id,
@@ -246,11 +238,8 @@ pub async fn create(
     )
     .await?;
     db::set_attendance(tx.conn(), id, &p.lines).await?;
-    let mut names = Vec::new();
-    for f in &files {
-        store_file(tx.conn(), id, f, &actor.username, &now).await?;
-        names.push(f.file_name.clone());
-    }
+    att::store_all(tx.conn(), &owner(id), &checked, &actor.username, &now).await?;
+    let names: Vec<_> = checked.iter().map(|f| f.file_name.clone()).collect();
     let mut s = summary(&p.fields);
     s["attachments"] = json!(names);
     audit::by(
@@ -366,7 +355,7 @@ pub async fn get(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<Record
     let record = record_in_scope(&mut conn, actor, id).await?;
     let org = odb::get_org(&mut conn, record.org_id).await?;
     let attendance = db::attendance(&mut conn, id).await?;
-    let attachments = db::attachments(&mut conn, id).await?;
+    let attachments = att::list(&mut conn, OwnerKind::Record, id).await?;
     let rtype = active.profile.record_type(&record.record_type);
     let marks = record
         .marks
@@ -439,18 +428,16 @@ pub async fn list(svc: &Services, actor: &Actor, q: &RecordQuery) -> ServiceResu
 fn check_uploads(
     uploads: &[Upload],
     already: usize,
-) -> Result<Vec<files::Checked<'_>>, Vec<FieldError>> {
-    files::check_all(uploads, already, "每条记录")
+) -> Result<Vec<att::Checked<'_>>, Vec<FieldError>> {
+    att::check_all(uploads, already, "每条记录")
 }
 
-async fn store_file(
-    conn: &mut Conn,
-    record_id: i64,
-    f: &files::Checked<'_>,
-    by: &str,
-    now: &str,
-) -> ServiceResult<i64> {
-    Ok(db::insert_attachment(conn, record_id, &f.as_new(), by, now).await?)
+fn owner(record_id: i64) -> Owner {
+    Owner {
+        kind: OwnerKind::Record,
+        id: record_id,
+        part: None,
+    }
 }
 
 /// Adds attachments to an existing record.
@@ -472,15 +459,22 @@ pub async fn add_attachments(
             "该记录已审核确认，不能再添加附件；如需补充，请先修改记录，修改后将重新提交审核",
         ));
     }
-    let existing = db::attachments(tx.conn(), record_id).await?.len();
+    let existing = att::count(tx.conn(), OwnerKind::Record, record_id).await?;
     if uploads.is_empty() {
         return Err(ServiceError::field("attachments", "请选择要上传的文件"));
     }
-    let files = check_uploads(uploads, existing).map_err(ServiceError::Invalid)?;
+    let checked = check_uploads(uploads, existing).map_err(ServiceError::Invalid)?;
+    let ids = att::store_all(
+        tx.conn(),
+        &owner(record_id),
+        &checked,
+        &actor.username,
+        &now,
+    )
+    .await?;
     let mut out = Vec::new();
-    for f in &files {
-        let id = store_file(tx.conn(), record_id, f, &actor.username, &now).await?;
-        out.push(db::get_attachment_meta(tx.conn(), id).await?);
+    for id in ids {
+        out.push(att::meta(tx.conn(), OwnerKind::Record, id).await?);
     }
     audit::by(tx.conn(), svc, actor, "record.attach", &format!("record:{record_id}"), &r.org_path, &json!({
         "after": out.iter().map(|a| json!({"id": a.id, "name": a.file_name, "type": a.content_type, "size": a.size, "sha256": a.sha256})).collect::<Vec<_>>()
@@ -497,20 +491,9 @@ pub async fn attachment(
 ) -> ServiceResult<Download> {
     actor.require(Permission::ReadBusiness)?;
     let mut conn = svc.store.read().await?;
-    let meta = db::get_attachment_meta(&mut conn, attachment_id).await?;
-    record_in_scope(&mut conn, actor, meta.record_id).await?;
-    let bytes = db::attachment_data(&mut conn, attachment_id).await?;
-    // The stored type was sniffed on upload; sniff again so that only the
-    // four accepted types are ever served, whatever the row says.
-    let kind = FileKind::sniff(&bytes)
-        .filter(|k| Some(*k) == FileKind::from_content_type(&meta.content_type))
-        .ok_or(ServiceError::NotFound)?;
-    Ok(Download {
-        content_disposition: content_disposition(&meta.file_name, kind.is_image()),
-        file_name: meta.file_name,
-        content_type: kind.content_type(),
-        bytes,
-    })
+    let meta = att::meta(&mut conn, OwnerKind::Record, attachment_id).await?;
+    record_in_scope(&mut conn, actor, meta.owner_id).await?;
+    att::download(&mut conn, OwnerKind::Record, meta).await
 }
 
 /// Removes an attachment.
@@ -521,14 +504,14 @@ pub async fn delete_attachment(
 ) -> ServiceResult<()> {
     actor.require(Permission::EditOrg)?;
     let mut tx = svc.store.begin_write().await?;
-    let meta = db::get_attachment_meta(tx.conn(), attachment_id).await?;
-    let r = record_in_scope(tx.conn(), actor, meta.record_id).await?;
+    let meta = att::meta(tx.conn(), OwnerKind::Record, attachment_id).await?;
+    let r = record_in_scope(tx.conn(), actor, meta.owner_id).await?;
     if r.status == "confirmed" && actor.require_below(&r.org_path).is_err() {
         return Err(ServiceError::forbidden(
             "已审核确认的记录不能由本级删除附件，请联系上级党组织",
         ));
     }
-    db::delete_attachment(tx.conn(), attachment_id).await?;
+    att::delete(tx.conn(), OwnerKind::Record, attachment_id).await?;
     audit::by(
         tx.conn(),
         svc,

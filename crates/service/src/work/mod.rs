@@ -1,6 +1,7 @@
 //! Work items (督办/整改事项): create, act on (every transition of
-//! `domain::work`, progress notes with attachments), the user's lists, an
-//! item's detail with its timeline; escalation of overdue items
+//! `domain::work`, progress notes with attachments), the user's lists
+//! (`list`), an item's detail with its timeline and the download of a
+//! note's attachment (`detail`); escalation of overdue items
 //! ([`escalate`]), the in-app notices ([`notices`]) and supervised tasks
 //! dispatched to many units ([`tasks`]).
 //!
@@ -15,14 +16,18 @@
 //! the day, never stored.
 
 pub mod demo;
+mod detail;
 pub mod escalate;
+mod list;
 pub mod notices;
 pub mod tasks;
 
+pub use detail::{ActionOption, TimelineEntry, WorkItemDetail, attachment, detail};
+pub use list::{WorkPage, WorkQuery, list};
+
 use crate::actor::Actor;
+use crate::attachments::{self as att, Owner, OwnerKind, Upload};
 use crate::error::{ServiceError, ServiceResult};
-use crate::records::files::{self, FileKind, Upload};
-use crate::records::{Download, content_disposition};
 use crate::{Services, audit, policy};
 use dangjian_domain::FieldError;
 use dangjian_domain::error::text_field;
@@ -33,7 +38,7 @@ use dangjian_domain::work::{
 };
 use dangjian_store::Conn;
 use dangjian_store::org as odb;
-use dangjian_store::work::{self as db, ItemFilter, ItemTab, WorkItemRow};
+use dangjian_store::work::{self as db, WorkItemRow};
 use jiff::civil::Date;
 use serde::Serialize;
 use serde_json::json;
@@ -412,7 +417,7 @@ pub async fn act_with(
     let esc = escalation(date_of(&row.deadline), state, today, rule);
     let party = party_for(action.kind(), &parties_of(actor, &row, esc));
     let t = transition(state, &action, party).map_err(refused)?;
-    let checked = files::check_all(uploads, 0, "每条进展").map_err(ServiceError::Invalid)?;
+    let checked = att::check_all(uploads, 0, "每条进展").map_err(ServiceError::Invalid)?;
     let today_text = today.to_string();
     let reported = (party == Party::Assignee
         && matches!(t.action, ActionKind::Note | ActionKind::Submit))
@@ -435,19 +440,13 @@ pub async fn act_with(
         },
     )
     .await?;
-    let mut names = Vec::new();
-    for f in &checked {
-        db::insert_attachment(
-            tx.conn(),
-            row.id,
-            event_id,
-            &f.as_new(),
-            &actor.username,
-            &now,
-        )
-        .await?;
-        names.push(f.file_name.clone());
-    }
+    let owner = Owner {
+        kind: OwnerKind::WorkItem,
+        id: row.id,
+        part: Some(event_id),
+    };
+    att::store_all(tx.conn(), &owner, &checked, &actor.username, &now).await?;
+    let names: Vec<_> = checked.iter().map(|f| f.file_name.clone()).collect();
     let notice = match t.action {
         ActionKind::Submit => Some((
             row.owner_org_id,
@@ -500,143 +499,6 @@ fn party_code(p: Party) -> &'static str {
     }
 }
 
-fn party_label(code: &str) -> &'static str {
-    match code {
-        "assignee" => Party::Assignee.label(),
-        "owner" => Party::Owner.label(),
-        "parent" => Party::Parent.label(),
-        _ => Party::Other.label(),
-    }
-}
-
-/// One event of the timeline, ready to show.
-#[derive(Debug, Clone, Serialize)]
-pub struct TimelineEntry {
-    pub id: i64,
-    pub action: String,
-    pub action_label: &'static str,
-    pub from_label: &'static str,
-    pub to_label: &'static str,
-    pub party_label: &'static str,
-    pub text: String,
-    pub actor: String,
-    pub actor_org_name: String,
-    /// Display time (Beijing).
-    pub at: String,
-    pub attachments: Vec<db::WorkAttachmentMeta>,
-}
-
-/// An action the user may take now, for the buttons and forms.
-#[derive(Debug, Clone, Serialize)]
-pub struct ActionOption {
-    pub code: &'static str,
-    pub label: &'static str,
-    /// Needs a text (a reason or a note).
-    pub needs_text: bool,
-}
-
-/// An item with everything its page shows.
-#[derive(Debug, Clone, Serialize)]
-pub struct WorkItemDetail {
-    pub item: WorkItemSummary,
-    pub detail: String,
-    pub created_by: String,
-    pub created_at: String,
-    pub timeline: Vec<TimelineEntry>,
-    /// The organizations it has escalated to (names), in order.
-    pub escalated_to: Vec<String>,
-    /// The actions the acting user may take now.
-    pub actions: Vec<ActionOption>,
-    /// The sides the user holds (labels), empty for a reader.
-    pub parties: Vec<&'static str>,
-}
-
-/// One item with its timeline and the actions the user may take.
-pub async fn detail(svc: &Services, actor: &Actor, id: i64) -> ServiceResult<WorkItemDetail> {
-    actor.require(Permission::ReadBusiness)?;
-    let today = svc.clock.today();
-    let mut conn = svc.store.read().await?;
-    let row = item_in_scope(&mut conn, actor, id).await?;
-    let rule = escalate::rule_in(&mut conn, today).await?;
-    let state = state_of(&row);
-    let esc = escalation(date_of(&row.deadline), state, today, rule);
-    let parties = parties_of(actor, &row, esc);
-    let events = db::events(&mut conn, id).await?;
-    let mut atts = db::attachments(&mut conn, id).await?;
-    let timeline = events
-        .into_iter()
-        .map(|e| {
-            let mine: Vec<_> = atts
-                .iter()
-                .filter(|a| a.event_id == e.id)
-                .cloned()
-                .collect();
-            atts.retain(|a| a.event_id != e.id);
-            let action = ActionKind::ALL
-                .into_iter()
-                .find(|k| k.code() == e.action)
-                .unwrap_or(ActionKind::Note);
-            let label = |s: &str| WorkState::from_code(s).map_or("", WorkState::label);
-            TimelineEntry {
-                id: e.id,
-                action_label: action.label(),
-                from_label: label(&e.from_state),
-                to_label: label(&e.to_state),
-                party_label: party_label(&e.party),
-                action: e.action,
-                text: e.body,
-                actor: e.actor,
-                actor_org_name: e.actor_org_name,
-                at: crate::clock::display_ts(&e.at),
-                attachments: mine,
-            }
-        })
-        .collect();
-    let mut escalated_to = Vec::new();
-    let esc_orgs = db::escalations_of(&mut conn, id).await?;
-    if !esc_orgs.is_empty() {
-        let ids: Vec<i64> = esc_orgs.iter().map(|(_, o)| *o).collect();
-        let orgs = odb::get_orgs(&mut conn, &ids).await?;
-        for (_, o) in &esc_orgs {
-            if let Some(org) = orgs.iter().find(|x| x.id == *o) {
-                escalated_to.push(org.name.clone());
-            }
-        }
-    }
-    let actions = ActionKind::ALL
-        .into_iter()
-        .filter_map(|k| {
-            let probe = match k {
-                ActionKind::Start => Action::Start,
-                ActionKind::Submit => Action::Submit,
-                ActionKind::Accept => Action::Accept,
-                ActionKind::Return => Action::Return { reason: "-".into() },
-                ActionKind::Note => Action::Note {
-                    text: "-".into(),
-                    attachments: 0,
-                },
-            };
-            transition(state, &probe, party_for(k, &parties))
-                .ok()
-                .map(|_| ActionOption {
-                    code: k.code(),
-                    label: k.label(),
-                    needs_text: matches!(k, ActionKind::Return | ActionKind::Note),
-                })
-        })
-        .collect();
-    Ok(WorkItemDetail {
-        item: summarize(&row, today, rule),
-        detail: row.detail,
-        created_by: row.created_by,
-        created_at: crate::clock::display_ts(&row.created_at),
-        timeline,
-        escalated_to,
-        actions,
-        parties: parties.iter().map(|p| p.label()).collect(),
-    })
-}
-
 /// Parses an action from a form or the API: `start`, `submit`, `accept`,
 /// `return` (with the reason in `text`) or `note` (with the text).
 pub fn parse_action(code: &str, text: &str) -> ServiceResult<Action> {
@@ -652,110 +514,6 @@ pub fn parse_action(code: &str, text: &str) -> ServiceResult<Action> {
             attachments: 0,
         },
         _ => return Err(ServiceError::field("action", "未知的操作")),
-    })
-}
-
-/// Which list and filters, as the page's query string gives them.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct WorkQuery {
-    /// `mine` (default), `dispatched` or `escalated`.
-    pub tab: Option<String>,
-    /// A `WorkState` code.
-    pub state: Option<String>,
-    /// Only items overdue today.
-    pub overdue: Option<String>,
-    pub page: i64,
-}
-
-/// A page of the user's items.
-#[derive(Debug, Clone, Serialize)]
-pub struct WorkPage {
-    pub tab: &'static str,
-    pub rows: Vec<WorkItemSummary>,
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
-    pub per_page: i64,
-    /// Unread notices of the user's organization (for the tab bar).
-    pub unread_notices: i64,
-}
-
-/// The user's items: as assignee (`mine`: the user's organization's items),
-/// as owner (`dispatched`), or escalated to the user's organization
-/// (`escalated`; the escalation sweep runs for the user's subtree first, so
-/// the list and its notices are up to date). Open items first, by deadline.
-pub async fn list(svc: &Services, actor: &Actor, q: &WorkQuery) -> ServiceResult<WorkPage> {
-    actor.require(Permission::ReadBusiness)?;
-    let today = svc.clock.today();
-    let (tab_code, tab) = match q.tab.as_deref().map(str::trim) {
-        None | Some("" | "mine") => ("mine", ItemTab::Assignee(actor.org_id.0)),
-        Some("dispatched") => ("dispatched", ItemTab::Owner(actor.org_id.0)),
-        Some("escalated") => ("escalated", ItemTab::Escalated(actor.org_id.0)),
-        Some(_) => {
-            return Err(ServiceError::field(
-                "tab",
-                "列表应为待办、我交办的或上级督办",
-            ));
-        }
-    };
-    let state = match q.state.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(s) => Some(
-            WorkState::from_code(s)
-                .ok_or_else(|| {
-                    ServiceError::field("state", "状态应为已分派、办理中、已提交或已验收")
-                })?
-                .code()
-                .to_owned(),
-        ),
-    };
-    let overdue = matches!(q.overdue.as_deref(), Some("1" | "true" | "on"));
-    if tab_code == "escalated" {
-        escalate::sweep_scope(svc, actor).await?;
-    }
-    let filter = ItemFilter {
-        tab,
-        state,
-        overdue_before: overdue.then(|| today.to_string()),
-    };
-    let mut conn = svc.store.read().await?;
-    let rule = escalate::rule_in(&mut conn, today).await?;
-    let total = db::count_items(&mut conn, &filter).await?;
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    let page = q.page.clamp(1, pages);
-    let rows = db::list_items(&mut conn, &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
-    let (_, unread) = db::count_notices(&mut conn, actor.org_id.0).await?;
-    Ok(WorkPage {
-        tab: tab_code,
-        rows: rows.iter().map(|r| summarize(r, today, rule)).collect(),
-        total,
-        page,
-        pages,
-        per_page: PER_PAGE,
-        unread_notices: unread,
-    })
-}
-
-/// A note attachment's bytes, for a user who may read its item.
-pub async fn attachment(
-    svc: &Services,
-    actor: &Actor,
-    attachment_id: i64,
-) -> ServiceResult<Download> {
-    actor.require(Permission::ReadBusiness)?;
-    let mut conn = svc.store.read().await?;
-    let meta = db::get_attachment_meta(&mut conn, attachment_id).await?;
-    item_in_scope(&mut conn, actor, meta.item_id).await?;
-    let bytes = db::attachment_data(&mut conn, attachment_id).await?;
-    let kind = FileKind::sniff(&bytes)
-        .filter(|k| Some(*k) == FileKind::from_content_type(&meta.content_type))
-        .ok_or(ServiceError::NotFound)?;
-    Ok(Download {
-        content_disposition: content_disposition(&meta.file_name, kind.is_image()),
-        file_name: meta.file_name,
-        content_type: kind.content_type(),
-        bytes,
     })
 }
 

@@ -18,9 +18,6 @@ use dangjian_service::ServiceError;
 use dangjian_service::records::{self, RecordDetail};
 use serde::Deserialize;
 
-/// The policy of a served attachment: an image may be shown, nothing in
-/// the file may run or load anything.
-
 #[derive(Template)]
 #[template(path = "records/detail.html")]
 pub(super) struct DetailPage {

@@ -17,8 +17,6 @@ use dangjian_service::ServiceError;
 use dangjian_service::work::{self, WorkItemDetail};
 use serde::Deserialize;
 
-/// The policy of a served attachment (as the records' attachments).
-
 #[derive(Template)]
 #[template(path = "work_detail.html")]
 pub(super) struct DetailPage {

@@ -1,15 +1,25 @@
-//! Attachments of a record (签到表、照片、PDF): the content type is sniffed
-//! from the first bytes, never taken from the upload; sizes and counts are
-//! limited; file names are cleaned so they are safe to store, show and send
-//! back in a header.
+//! Attachments (附件), the one module every owner of evidence files uses:
+//! a record's photos and sign-in sheets (签到表、照片、PDF), a work item's
+//! progress-note materials, and the files of later capabilities. The
+//! content type is sniffed from the first bytes, never taken from the
+//! upload; sizes and counts are limited; file names are cleaned so they are
+//! safe to store, show and send back in a header; a download is sniffed
+//! again and sent with its disposition. The owner's use case checks
+//! permission and scope (on [`AttachmentMeta::owner_id`]) and audits; the
+//! rows are in `dangjian_store::attachments`, one table per
+//! [`OwnerKind`].
 
+use crate::error::{ServiceError, ServiceResult};
 use dangjian_domain::FieldError;
+use dangjian_store::Conn;
+use dangjian_store::attachments::{self as db, NewAttachment};
+pub use dangjian_store::attachments::{AttachmentMeta, Owner, OwnerKind};
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
 
 /// Largest attachment accepted.
 pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
-/// Attachments a record may carry at most.
+/// Attachments one owner (a record, a progress note) may carry at most.
 pub const MAX_ATTACHMENTS: usize = 20;
 /// Longest stored file name, in characters.
 const MAX_NAME_CHARS: usize = 80;
@@ -144,14 +154,90 @@ pub(crate) fn check_all<'a>(
 
 /// The stored form of a checked upload.
 impl<'a> Checked<'a> {
-    pub(crate) fn as_new(&'a self) -> dangjian_store::record::NewAttachment<'a> {
-        dangjian_store::record::NewAttachment {
+    fn as_new(&'a self) -> NewAttachment<'a> {
+        NewAttachment {
             file_name: &self.file_name,
             content_type: self.kind.content_type(),
             sha256: &self.sha256,
             data: self.bytes,
         }
     }
+}
+
+/// Stores checked uploads for `owner`, in order; returns their ids.
+pub(crate) async fn store_all(
+    conn: &mut Conn,
+    owner: &Owner,
+    files: &[Checked<'_>],
+    by: &str,
+    now: &str,
+) -> ServiceResult<Vec<i64>> {
+    let mut ids = Vec::with_capacity(files.len());
+    for f in files {
+        ids.push(db::insert(conn, owner, &f.as_new(), by, now).await?);
+    }
+    Ok(ids)
+}
+
+/// The attachments of one owner, in upload order.
+pub(crate) async fn list(
+    conn: &mut Conn,
+    kind: OwnerKind,
+    owner_id: i64,
+) -> ServiceResult<Vec<AttachmentMeta>> {
+    Ok(db::list(conn, kind, owner_id).await?)
+}
+
+/// How many attachments an owner carries already.
+pub(crate) async fn count(conn: &mut Conn, kind: OwnerKind, owner_id: i64) -> ServiceResult<usize> {
+    Ok(usize::try_from(db::count(conn, kind, owner_id).await?).unwrap_or(usize::MAX))
+}
+
+/// One attachment of `kind` by id, without its bytes: the caller checks
+/// the scope of its owner before reading more. Another kind's id is
+/// `NotFound`.
+pub(crate) async fn meta(
+    conn: &mut Conn,
+    kind: OwnerKind,
+    id: i64,
+) -> ServiceResult<AttachmentMeta> {
+    Ok(db::meta(conn, kind, id).await?)
+}
+
+/// Removes one attachment of `kind` (the caller has checked and audits).
+pub(crate) async fn delete(conn: &mut Conn, kind: OwnerKind, id: i64) -> ServiceResult<()> {
+    Ok(db::delete(conn, kind, id).await?)
+}
+
+/// An attachment to send: bytes with the sniffed type and a safe name.
+#[derive(Debug, Clone)]
+pub struct Download {
+    pub file_name: String,
+    pub content_type: &'static str,
+    /// `inline` for images, `attachment` for PDFs.
+    pub content_disposition: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The bytes of an attachment whose owner the caller has found in scope.
+/// The stored type was sniffed on upload; the bytes are sniffed again so
+/// that only the four accepted types are ever served, whatever the row
+/// says (anything else is `NotFound`).
+pub(crate) async fn download(
+    conn: &mut Conn,
+    kind: OwnerKind,
+    meta: AttachmentMeta,
+) -> ServiceResult<Download> {
+    let bytes = db::data(conn, kind, meta.id).await?;
+    let sniffed = FileKind::sniff(&bytes)
+        .filter(|k| Some(*k) == FileKind::from_content_type(&meta.content_type))
+        .ok_or(ServiceError::NotFound)?;
+    Ok(Download {
+        content_disposition: content_disposition(&meta.file_name, sniffed.is_image()),
+        file_name: meta.file_name,
+        content_type: sniffed.content_type(),
+        bytes,
+    })
 }
 
 /// The last path component, without control and reserved characters, at
