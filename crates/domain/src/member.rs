@@ -1,10 +1,14 @@
 //! Party members (党员): the ID-card number (GB 11643) parsed once into a
 //! type, phone numbers, masking for display, member categories and the
-//! probation rules (预备期 one year, extendable once by at most one year).
+//! probation rules (预备期 one year, extendable once by at most one year),
+//! and the member form parsed into a [`MemberInput`].
 
 use crate::error::{FieldError, text_field};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+
+mod input;
+pub use input::{MemberInput, RawMember, StoredIdentity};
 
 /// Gender as recorded on the ID card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -61,6 +61,129 @@ fn consistency_with_form_fields() {
     );
 }
 
+fn raw(id_card: &str) -> RawMember<'_> {
+    RawMember {
+        org_id: "7",
+        name: "张三",
+        id_card,
+        category: "full",
+        joined_on: "2010-07-01",
+        full_on: "2011-07-01",
+        ..RawMember::default()
+    }
+}
+
+#[test]
+fn a_new_member_parses_into_typed_values() {
+    let today = date(2026, 11, 29);
+    let id = make_id("360102", "19800315", "123");
+    let m = MemberInput::parse(
+        &RawMember {
+            phone: "138 1234 5678",
+            gender: "男",
+            ..raw(&id)
+        },
+        today,
+        None,
+    )
+    .unwrap();
+    assert_eq!(m.org_id, 7);
+    assert_eq!(m.gender, Gender::Male);
+    assert_eq!(m.birth_date, date(1980, 3, 15));
+    assert_eq!(m.birth_month(), "1980-03");
+    assert_eq!(m.category, MemberCategory::Full);
+    assert_eq!(m.full_on, Some(date(2011, 7, 1)));
+    assert_eq!(m.phone.as_ref().map(PhoneNo::as_str), Some("13812345678"));
+    assert_eq!(m.id_card.as_ref().map(IdCardNo::as_str), Some(id.as_str()));
+}
+
+#[test]
+fn every_bad_field_is_reported_in_form_order() {
+    let bad = RawMember {
+        org_id: "x",
+        name: "张",
+        gender: "未知",
+        category: "",
+        joined_on: "2010/07/01",
+        phone: "123",
+        ..RawMember::default()
+    };
+    let errs = MemberInput::parse(&bad, date(2026, 11, 29), None).unwrap_err();
+    let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+    assert_eq!(
+        fields,
+        [
+            "org_id",
+            "name",
+            "id_card",
+            "gender",
+            "category",
+            "joined_on",
+            "phone"
+        ]
+    );
+    // A new number's birth date and gender must agree with the form.
+    let id = make_id("360102", "19800315", "123");
+    let errs = MemberInput::parse(
+        &RawMember {
+            birth_date: "1980-03-16",
+            ..raw(&id)
+        },
+        date(2026, 11, 29),
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(errs[0].message, "出生日期与公民身份号码不一致");
+}
+
+#[test]
+fn an_edit_without_a_new_number_follows_the_stored_one() {
+    let today = date(2026, 11, 29);
+    let stored = StoredIdentity {
+        id_card: Some(IdCardNo::parse(&make_id("360102", "19800315", "124")).unwrap()),
+        gender: Some(Gender::Female),
+    };
+    let m = MemberInput::parse(&raw(""), today, Some(&stored)).unwrap();
+    assert_eq!(m.id_card, None);
+    assert_eq!(
+        (m.birth_date, m.gender),
+        (date(1980, 3, 15), Gender::Female)
+    );
+    // A birth date is refused even when it is the right one; a gender only
+    // when it differs.
+    let errs = MemberInput::parse(
+        &RawMember {
+            birth_date: "1980-03-15",
+            gender: "男",
+            ..raw("")
+        },
+        today,
+        Some(&stored),
+    )
+    .unwrap_err();
+    let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["birth_date", "gender"]);
+    assert!(
+        MemberInput::parse(
+            &RawMember {
+                gender: "女",
+                ..raw("")
+            },
+            today,
+            Some(&stored)
+        )
+        .is_ok()
+    );
+    // A stored number that cannot be decrypted is said so.
+    let lost = StoredIdentity {
+        id_card: None,
+        gender: Some(Gender::Female),
+    };
+    let errs = MemberInput::parse(&raw(""), today, Some(&lost)).unwrap_err();
+    assert_eq!(errs[0].field, "id_card");
+    assert!(errs[0].message.contains("无法解密"));
+}
+
 #[test]
 fn old_masks_in_audit_summaries_are_redacted() {
     let mut v = serde_json::json!({"after": {"id_card": "360102********1234", "name": "张三"},
