@@ -147,13 +147,17 @@ impl MemberInput {
                         "出生日期以公民身份号码为准；如需更正，请同时重新填写公民身份号码",
                     ));
                 }
-                if gender.is_some() && gender != s.gender {
+                // The gender is the number's too; the stored code only
+                // stands in when the number cannot be read (then the
+                // error above is reported anyway).
+                let stored_gender = s.id_card.as_ref().map(IdCardNo::gender).or(s.gender);
+                if gender.is_some() && gender != stored_gender {
                     e.0.push(FieldError::new(
                         "gender",
                         "性别以公民身份号码为准；如需更正，请同时重新填写公民身份号码",
                     ));
                 }
-                (s.id_card.as_ref().map(IdCardNo::birth_date), s.gender)
+                (s.id_card.as_ref().map(IdCardNo::birth_date), stored_gender)
             }
             (None, None) => (None, None),
         };

@@ -182,6 +182,20 @@ fn an_edit_without_a_new_number_follows_the_stored_one() {
     let errs = MemberInput::parse(&raw(""), today, Some(&lost)).unwrap_err();
     assert_eq!(errs[0].field, "id_card");
     assert!(errs[0].message.contains("无法解密"));
+    // An unreadable stored gender code does not matter: the number says it.
+    let no_code = StoredIdentity {
+        gender: None,
+        ..stored.clone()
+    };
+    let m = MemberInput::parse(&raw(""), today, Some(&no_code)).unwrap();
+    assert_eq!(m.gender, Gender::Female);
+    // Neither readable: the decryption error, never a panic.
+    let neither = StoredIdentity {
+        id_card: None,
+        gender: None,
+    };
+    let errs = MemberInput::parse(&raw(""), today, Some(&neither)).unwrap_err();
+    assert_eq!(errs[0].field, "id_card");
 }
 
 #[test]
