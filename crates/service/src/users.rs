@@ -125,20 +125,31 @@ pub async fn create(svc: &Services, actor: &Actor, form: &UserForm) -> ServiceRe
         Err(err) => return Err(err.into()),
     };
     actor.require_scope(&org.path)?;
-    let id = match db::insert_user(
-        tx.conn(),
-        &NewUser {
-            username: &username,
-            display_name: &display,
-            password_hash: &hash,
-            role: role.code(),
-            org_id,
-            must_change: true,
-        },
-        &now,
-    )
-    .await
-    {
+    let new = NewUser {
+        username: &username,
+        display_name: &display,
+        password_hash: &hash,
+        role: role.code(),
+        org_id,
+        must_change: true,
+    };
+    let id = insert_audited(&mut tx, svc, actor, &new, &org.path, &now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Inserts a new account (a taken username is the username field's error)
+/// and audits it as `user.create` under `org_path`, in the caller's
+/// transaction.
+async fn insert_audited(
+    tx: &mut dangjian_store::WriteTx,
+    svc: &Services,
+    actor: &Actor,
+    new: &NewUser<'_>,
+    org_path: &str,
+    now: &str,
+) -> ServiceResult<i64> {
+    let id = match db::insert_user(tx.conn(), new, now).await {
         Ok(id) => id,
         Err(DbError::Conflict(c)) if c.is_unique_on("users", "username") => {
             return Err(ServiceError::field("username", "该用户名已被使用"));
@@ -151,11 +162,10 @@ pub async fn create(svc: &Services, actor: &Actor, form: &UserForm) -> ServiceRe
         actor,
         "user.create",
         &format!("user:{id}"),
-        &org.path,
-        &json!({"after": {"username": username, "role": role.code(), "org": org_id, "one_time_password": true}}),
+        org_path,
+        &json!({"after": {"username": new.username, "role": new.role, "org": new.org_id, "one_time_password": new.must_change}}),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -188,36 +198,15 @@ async fn create_without_role(svc: &Services, actor: &Actor, form: &UserForm) -> 
     let hash = hash_password(&form.password);
     let now = svc.clock.now_text();
     let mut tx = svc.store.begin_write().await?;
-    let id = match db::insert_user(
-        tx.conn(),
-        &NewUser {
-            username: &username,
-            display_name: &display,
-            password_hash: &hash,
-            role: "",
-            org_id: actor.org_id.0,
-            must_change: true,
-        },
-        &now,
-    )
-    .await
-    {
-        Ok(id) => id,
-        Err(DbError::Conflict(c)) if c.is_unique_on("users", "username") => {
-            return Err(ServiceError::field("username", "该用户名已被使用"));
-        }
-        Err(err) => return Err(err.into()),
+    let new = NewUser {
+        username: &username,
+        display_name: &display,
+        password_hash: &hash,
+        role: "",
+        org_id: actor.org_id.0,
+        must_change: true,
     };
-    audit::by(
-        tx.conn(),
-        svc,
-        actor,
-        "user.create",
-        &format!("user:{id}"),
-        actor.org_path.as_str(),
-        &json!({"after": {"username": username, "role": "", "org": actor.org_id.0, "one_time_password": true}}),
-    )
-    .await?;
+    let id = insert_audited(&mut tx, svc, actor, &new, actor.org_path.as_str(), &now).await?;
     tx.commit().await?;
     Ok(id)
 }
