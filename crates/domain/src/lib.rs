@@ -4,6 +4,7 @@
 //! callers pass `today` and the data in, and get plain values back.
 
 pub mod audit;
+pub mod code;
 pub mod demo;
 pub mod error;
 pub mod ids;
@@ -17,4 +18,5 @@ pub mod sheet;
 pub mod warnings;
 pub mod work;
 
+pub use code::Coded;
 pub use error::FieldError;

@@ -11,6 +11,7 @@ pub mod attachments;
 pub mod audit;
 pub mod backup;
 pub mod bulk;
+pub mod codes;
 pub mod compliance;
 pub mod conflict;
 pub mod export;

@@ -12,6 +12,7 @@ pub mod compliance;
 pub mod download;
 pub mod error;
 pub mod export;
+pub mod extract;
 pub mod grants;
 pub mod import;
 pub mod layout;
